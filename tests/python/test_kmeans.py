@@ -1,0 +1,308 @@
+"""Tests for customer_segmentation.kmeans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+from customer_segmentation.kmeans import (
+    STRATEGY_FULL,
+    STRATEGY_SAMPLE,
+    KMeansResult,
+    _hartigan_refine,
+    _ward_merge_centers,
+    assign_nearest,
+    canonical_relabel,
+    fit_best_kmeans,
+    within_cluster_sum_of_squares,
+)
+
+SEED_CSV = Path(__file__).resolve().parents[2] / "seeds" / "customer_segmentation_data.csv"
+BEST_KNOWN_INERTIA = 22_288.45  # best of 1,000 random k-means++ starts, k = 8
+
+
+def _blobs(sizes, centers, scale, seed):
+    """Gaussian blobs; row order shuffled; returns (X, true_labels)."""
+    rng = np.random.default_rng(seed)
+    centers = np.asarray(centers, dtype=float)
+    truth = np.repeat(np.arange(len(sizes)), sizes)
+    X = centers[truth] + rng.normal(scale=scale, size=(truth.size, centers.shape[1]))
+    perm = rng.permutation(truth.size)
+    return np.ascontiguousarray(X[perm]), truth[perm]
+
+
+def _overlapping_blobs():
+    """Ten overlapping blobs in 5-D: k = 6 has many local optima for plain k-means."""
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(40, 200, size=10)
+    return _blobs(sizes, rng.normal(scale=3.0, size=(10, 5)), 1.0, seed=8)[0]
+
+
+def _seed_matrix():
+    """The 14 standardised features of the classic analysis (population std, ddof=0)."""
+    df = pd.read_csv(SEED_CSV)
+    region = df["region"].to_numpy()
+    channel = df["channel"].to_numpy()
+    columns = [
+        df["minutes_watched"].fillna(0).to_numpy(float),
+        df["CLV"].to_numpy(float),
+        region.astype(float),
+        *[(channel == c).astype(float) for c in range(1, 9)],
+        *[(region == r).astype(float) for r in range(3)],
+    ]
+    X = np.column_stack(columns)
+    return np.ascontiguousarray((X - X.mean(axis=0)) / X.std(axis=0))
+
+
+def _assert_lloyd_fixed_point(X, result: KMeansResult):
+    k = result.centers.shape[0]
+    assert result.labels.dtype == np.int64
+    assert result.centers.dtype == np.float64
+    np.testing.assert_array_equal(assign_nearest(X, result.centers), result.labels)
+    counts = np.bincount(result.labels, minlength=k)
+    assert counts.min() > 0
+    means = np.array([X[result.labels == j].mean(axis=0) for j in range(k)])
+    np.testing.assert_allclose(result.centers, means, rtol=0, atol=1e-12)
+    # canonical order: sizes descending
+    assert np.all(np.diff(counts) <= 0)
+    inertia = within_cluster_sum_of_squares(X, result.labels, result.centers)
+    assert result.inertia == inertia
+
+
+# ------------------------------------------------------------------------------------------
+# fit_best_kmeans
+# ------------------------------------------------------------------------------------------
+
+
+def test_well_separated_blobs_are_recovered_exactly():
+    sizes = [30, 80, 50, 65]
+    centers = [[0, 0, 0], [10, 0, 0], [0, 10, 0], [0, 0, 10]]
+    X, truth = _blobs(sizes, centers, 0.5, seed=0)
+    result = fit_best_kmeans(X, 4, random_state=3)
+
+    # canonical ids: by size descending -> blob 1 (80), 3 (65), 2 (50), 0 (30)
+    expected = np.array([3, 0, 2, 1])[truth]
+    np.testing.assert_array_equal(result.labels, expected)
+    np.testing.assert_allclose(result.centers, np.asarray(centers)[[1, 3, 2, 0]], atol=0.3)
+    assert result.strategy == STRATEGY_FULL
+    assert result.n_starts == 10 + 10
+    assert 1 <= result.n_starts_at_best <= result.n_starts
+    assert result.seconds >= 0
+    _assert_lloyd_fixed_point(X, result)
+
+
+def test_single_cluster():
+    X, _ = _blobs([20], [[1.0, 2.0]], 1.0, seed=1)
+    result = fit_best_kmeans(X, 1)
+    np.testing.assert_array_equal(result.labels, np.zeros(20, dtype=np.int64))
+    np.testing.assert_allclose(result.centers, X.mean(axis=0, keepdims=True))
+    assert result.inertia == pytest.approx(((X - X.mean(axis=0)) ** 2).sum())
+
+
+def test_init_center_sets_are_used_and_counted():
+    X = _overlapping_blobs()
+    reference = fit_best_kmeans(X, 6, random_state=0)
+    only_given = fit_best_kmeans(
+        X, 6, n_init=0, n_merge_init=0, init_center_sets=[reference.centers[::-1]]
+    )
+    assert only_given.n_starts == 1
+    assert only_given.n_starts_at_best == 1
+    np.testing.assert_array_equal(only_given.labels, reference.labels)
+
+    with_extra = fit_best_kmeans(X, 6, n_init=2, n_merge_init=1, init_center_sets=[X[:6]] * 2)
+    assert with_extra.n_starts == 2 + 2 + 1
+
+
+def test_labels_do_not_depend_on_random_state_or_threads():
+    X = _overlapping_blobs()
+    reference = fit_best_kmeans(X, 6, random_state=0)
+    _assert_lloyd_fixed_point(X, reference)
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            for random_state in (1, 2, 12345):
+                for search_threads in (1, None):
+                    result = fit_best_kmeans(
+                        X, 6, random_state=random_state, search_threads=search_threads
+                    )
+                    np.testing.assert_array_equal(result.labels, reference.labels)
+                    np.testing.assert_array_equal(result.centers, reference.centers)
+                    assert result.inertia == reference.inertia
+
+
+def test_large_n_strategy_on_small_data():
+    sizes = [900, 700, 500, 400, 200]
+    centers = np.eye(5) * 8
+    X, _ = _blobs(sizes, centers, 1.0, seed=2)
+    full = fit_best_kmeans(X, 5, random_state=0)
+    results = [
+        fit_best_kmeans(X, 5, random_state=rs, large_n_threshold=1_000, sample_size=400)
+        for rs in (0, 1)
+    ]
+    assert full.strategy == STRATEGY_FULL
+    for result in results:
+        assert result.strategy == STRATEGY_SAMPLE
+        _assert_lloyd_fixed_point(X, result)
+        np.testing.assert_array_equal(result.labels, full.labels)
+        np.testing.assert_array_equal(result.centers, full.centers)
+
+    # sample_size >= n: nothing to sample, the full strategy runs
+    same = fit_best_kmeans(X, 5, large_n_threshold=1_000, sample_size=X.shape[0])
+    assert same.strategy == STRATEGY_FULL
+
+
+def test_duplicate_rows_and_exact_ties_keep_the_invariant():
+    # Many duplicates (fewer distinct rows than the over-clustering level) and points
+    # exactly half-way between groups.
+    X = np.array([[0.0, 0.0]] * 10 + [[4.0, 0.0]] * 10 + [[2.0, 0.0]] * 3 + [[0.0, 9.0]] * 5)
+    for random_state in (0, 1):
+        result = fit_best_kmeans(X, 3, random_state=random_state)
+        _assert_lloyd_fixed_point(X, result)
+
+
+@pytest.mark.parametrize(
+    ("X", "k", "message"),
+    [
+        (np.zeros((5, 2)), 0, "n_clusters must be >= 1, got 0"),
+        (np.arange(6.0).reshape(3, 2), 4, "X has 3 row(s), fewer than n_clusters=4"),
+        (
+            np.array([[0.0, 1.0], [0.0, 1.0], [2.0, 3.0], [-0.0, 1.0]]),
+            3,
+            "X has 2 distinct row(s), fewer than n_clusters=3",
+        ),
+        (np.array([[0.0, np.nan], [1.0, np.inf], [2.0, 2.0]]), 2, "2 non-finite value(s)"),
+        (np.zeros(5), 1, "X must be a 2-D array"),
+    ],
+)
+def test_fit_validation_errors(X, k, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        fit_best_kmeans(X, k)
+
+
+def test_fit_validation_of_options():
+    X = np.arange(20.0).reshape(10, 2)
+    with pytest.raises(ValueError, match=r"init_center_sets\[0\] has 2 centres, expected 3"):
+        fit_best_kmeans(X, 3, init_center_sets=[X[:2]])
+    with pytest.raises(ValueError, match=r"init_center_sets\[0\] must have shape"):
+        fit_best_kmeans(X, 3, init_center_sets=[np.zeros((3, 5))])
+    with pytest.raises(ValueError, match="no starts"):
+        fit_best_kmeans(X, 3, n_init=0, n_merge_init=0)
+    with pytest.raises(TypeError, match="n_clusters must be an integer"):
+        fit_best_kmeans(X, 2.0)
+
+
+# ------------------------------------------------------------------------------------------
+# assign_nearest, canonical_relabel, within_cluster_sum_of_squares
+# ------------------------------------------------------------------------------------------
+
+
+def test_assign_nearest_breaks_ties_to_the_lowest_index():
+    centers = np.array([[5.0, 5.0], [0.0, 0.0], [2.0, 0.0], [0.0, 0.0]])
+    X = np.array([[1.0, 0.0], [0.0, 0.0], [3.0, 0.0], [5.0, 5.0], [1.0, 7.0]])
+    np.testing.assert_array_equal(assign_nearest(X, centers), [1, 1, 2, 0, 0])
+    assert assign_nearest(X, centers).dtype == np.int64
+
+
+def test_assign_nearest_matches_brute_force_across_chunks():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(20_001, 3))
+    centers = rng.normal(size=(7, 3))
+    brute = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    np.testing.assert_array_equal(assign_nearest(X, centers), brute)
+
+
+def test_assign_nearest_validates_shapes():
+    with pytest.raises(ValueError, match=r"centers must have shape \(n_clusters >= 1, 2\)"):
+        assign_nearest(np.zeros((3, 2)), np.zeros((2, 3)))
+
+
+def test_canonical_relabel_orders_by_size_then_centroid():
+    X = np.array(
+        [
+            [5.0, 1.0],  # old 0: size 2, centroid (5, 1)
+            [5.0, 1.0],
+            [1.0, 9.0],  # old 1: size 3, centroid (1, 9)
+            [1.0, 9.0],
+            [1.0, 9.0],
+            [1.0, 2.0],  # old 2: size 3, centroid (1, 2) -> before old 1 (same x, lower y)
+            [1.0, 2.0],
+            [1.0, 2.0],
+            [9.0, 9.0],  # old 3: size 1
+        ]
+    )
+    labels = np.array([0, 0, 1, 1, 1, 2, 2, 2, 3])
+    new_labels, order = canonical_relabel(labels, X, 5)  # old 4 is empty -> last
+    np.testing.assert_array_equal(order, [2, 1, 0, 3, 4])
+    np.testing.assert_array_equal(new_labels, [2, 2, 1, 1, 1, 0, 0, 0, 3])
+    assert new_labels.dtype == np.int64 and order.dtype == np.int64
+
+    # the result does not depend on how the clusters were numbered
+    perm = np.array([3, 0, 4, 1, 2])
+    again, _ = canonical_relabel(perm[labels], X, 5)
+    np.testing.assert_array_equal(again, new_labels)
+
+
+def test_canonical_relabel_validates_labels():
+    X = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=r"labels must lie in 0..1, got range 0..2"):
+        canonical_relabel(np.array([0, 1, 2]), X, 2)
+    with pytest.raises(ValueError, match=r"labels must have shape \(3,\)"):
+        canonical_relabel(np.array([0, 1]), X, 2)
+
+
+def test_within_cluster_sum_of_squares():
+    X = np.array([[0.0, 0.0], [2.0, 0.0], [10.0, 1.0]])
+    labels = np.array([0, 0, 1])
+    centers = np.array([[1.0, 0.0], [10.0, 0.0]])
+    assert within_cluster_sum_of_squares(X, labels, centers) == 1.0 + 1.0 + 1.0
+    assert isinstance(within_cluster_sum_of_squares(X, labels, centers), float)
+
+
+# ------------------------------------------------------------------------------------------
+# Private building blocks of the search
+# ------------------------------------------------------------------------------------------
+
+
+def test_ward_merge_of_weighted_centroids():
+    centers = np.array([[0.0], [1.0], [10.0], [10.5], [30.0]])
+    weights = np.array([1, 1, 1, 100, 5])
+    merged = _ward_merge_centers(centers, weights, 3)
+    # cheapest merges: 0+1 (cost 0.5), then 10 into 10.5 (cost 100/101 * 0.25)
+    np.testing.assert_allclose(merged, [[0.5], [(10.0 + 1050.0) / 101], [30.0]])
+
+
+def test_hartigan_moves_reach_a_lloyd_fixed_point_with_lower_inertia():
+    X = _overlapping_blobs()
+    km = KMeans(6, n_init=1, random_state=0).fit(X)
+    labels = _hartigan_refine(X, km.labels_, 6, max_passes=100)
+    centers = np.array([X[labels == j].mean(axis=0) for j in range(6)])
+    np.testing.assert_array_equal(assign_nearest(X, centers), labels)
+    assert within_cluster_sum_of_squares(X, labels, centers) <= km.inertia_ * (1 + 1e-12)
+
+
+# ------------------------------------------------------------------------------------------
+# The real seed data
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not SEED_CSV.exists(), reason="seed file not found")
+def test_seed_data_reaches_best_known_inertia_for_any_random_state():
+    X = _seed_matrix()
+    assert X.shape == (3834, 14)
+    with threadpool_limits(limits=1):
+        first = fit_best_kmeans(X, 8, random_state=1)
+    with threadpool_limits(limits=2):
+        second = fit_best_kmeans(X, 8, random_state=12345)
+    for result in (first, second):
+        assert result.inertia <= BEST_KNOWN_INERTIA
+        assert result.strategy == STRATEGY_FULL
+        _assert_lloyd_fixed_point(X, result)
+    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.centers, second.centers)
+    np.testing.assert_array_equal(
+        np.bincount(first.labels), [1230, 907, 424, 332, 306, 289, 288, 58]
+    )
