@@ -1,0 +1,122 @@
+"""Command-line interface: ``customer-segmentation <command> ...``.
+
+Each subcommand is registered by a small ``_add_<name>_parser`` function that adds its
+parser to the subparsers and sets ``handler`` to a function taking the parsed arguments and
+returning an exit code. To add a command, write both functions and append the registrar
+to ``_COMMANDS``.
+
+Examples
+--------
+$ customer-segmentation generate --rows 1000000 --seed 42 --out data/customers.parquet
+$ python -m customer_segmentation.cli generate --rows 5000 --out customers.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+__all__ = ["build_parser", "main"]
+
+
+def _non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (underscores allowed, e.g. ``10_000_000``)."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _human_bytes(n_bytes: int) -> str:
+    size = float(n_bytes)
+    if size < 1024:
+        return f"{n_bytes} B"
+    for unit in ("KiB", "MiB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:.1f} {unit}"
+    return f"{size / 1024:.1f} GiB"
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    """Handler of ``generate``: write synthetic customers and report what was written."""
+    from customer_segmentation.generator import write_customers
+
+    summary = write_customers(args.out, args.rows, random_state=args.seed, fmt=args.format)
+    print(
+        f"wrote {summary['rows']:,} customers (seed {args.seed}) to {summary['path']} "
+        f"[{summary['format']}, {_human_bytes(summary['bytes'])}] "
+        f"in {summary['seconds']:.2f} s"
+    )
+    return 0
+
+
+def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write synthetic customers distributed like the embedded seed",
+        description=(
+            "Generate synthetic customers (minutes_watched, CLV, region, channel) that "
+            "follow the embedded seed's distributions, and write them to CSV or Parquet."
+        ),
+    )
+    parser.add_argument("--rows", type=_non_negative_int, required=True, help="number of customers")
+    parser.add_argument(
+        "--seed", type=_non_negative_int, default=0, help="random seed (default: 0)"
+    )
+    parser.add_argument(
+        "--out", required=True, help="output file: .csv, .parquet or .pq (see --format)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet"),
+        default=None,
+        help="output format (default: from the extension of --out)",
+    )
+    parser.set_defaults(handler=_run_generate)
+
+
+#: Registrars of the subcommands, in the order ``--help`` lists them.
+_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_generate_parser,)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="customer-segmentation",
+        description="Customer segmentation toolkit (k-means, Ward, synthetic data).",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>", required=True)
+    for register in _COMMANDS:
+        register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, default=None
+        Arguments without the program name; ``None`` reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    exit_code : int
+        0 on success, 2 on a usage error (argparse exits), 1 on an invalid value.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (ValueError, OSError) as exc:
+        print(f"customer-segmentation {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
