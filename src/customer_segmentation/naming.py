@@ -1,0 +1,216 @@
+"""Human names and one-line profiles for segments.
+
+Naming rule (applied per segmentation method; a segment's "share" of a channel or region is
+the fraction of its customers from it):
+
+1. Pure channel (one channel holds at least ``pure_share`` of the segment) and mixed regions:
+   the channel's persona, e.g. "Twitter Devotees", "Facebook Enthusiasts" (``CHANNEL_PERSONAS``).
+2. Pure region with several channels: "<Region> Multi-Channel", e.g. "Western Europe
+   Multi-Channel".
+3. Pure channel and pure region: "<Region> <persona>", e.g. "Western Europe Google Searchers".
+4. Neither: the two leading channels, "<Channel A> & <Channel B> Mix".
+
+Names must be unique within a method. Clashing names get, in turn, the dominant region in
+brackets, then their value standing ("High CLV" / "Low CLV" against the overall mean), then
+the segment id, until they differ.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Persona noun per acquisition channel, used for channel-defined segments.
+CHANNEL_PERSONAS: dict[str, str] = {
+    "Google": "Google Searchers",
+    "Facebook": "Facebook Enthusiasts",
+    "YouTube": "YouTube Viewers",
+    "LinkedIn": "LinkedIn Professionals",
+    "Twitter": "Twitter Devotees",
+    "Instagram": "Instagram Followers",
+    "Friend": "Friend Referrals",
+    "Other": "Other-Channel Arrivals",
+}
+
+PROFILE_COLUMNS = (
+    "segmentation_method",
+    "segment_id",
+    "customers",
+    "share_of_customers",
+    "mean_minutes_watched",
+    "median_minutes_watched",
+    "mean_clv",
+    "dominant_channel_name",
+    "dominant_channel_share",
+    "dominant_region_name",
+    "dominant_region_share",
+)
+
+
+def channel_persona(channel_name: str) -> str:
+    """The persona name of a channel ("Twitter" -> "Twitter Devotees")."""
+    return CHANNEL_PERSONAS.get(channel_name, f"{channel_name} Customers")
+
+
+def base_name(
+    dominant_channel: str,
+    dominant_channel_share: float,
+    dominant_region: str,
+    dominant_region_share: float,
+    second_channel: str | None,
+    *,
+    pure_share: float = 0.9,
+) -> tuple[str, str]:
+    """A segment's name before de-duplication, and which rule produced it.
+
+    Returns
+    -------
+    name : str
+    rule : {"channel", "region", "channel_and_region", "mixed"}
+    """
+    pure_channel = dominant_channel_share >= pure_share
+    pure_region = dominant_region_share >= pure_share
+    if pure_channel and pure_region:
+        return f"{dominant_region} {channel_persona(dominant_channel)}", "channel_and_region"
+    if pure_channel:
+        return channel_persona(dominant_channel), "channel"
+    if pure_region:
+        return f"{dominant_region} Multi-Channel", "region"
+    if second_channel:
+        return f"{dominant_channel} & {second_channel} Mix", "mixed"
+    return f"{dominant_channel} Mix", "mixed"
+
+
+def _second_channels(mix: pd.DataFrame) -> dict[tuple[str, int], str]:
+    """(method, segment) -> name of the second-largest channel, where there is one."""
+    second = mix[(mix["mix_dimension"] == "channel") & (mix["mix_rank"] == 2)]
+    return {
+        (row.segmentation_method, int(row.segment_id)): row.code_name
+        for row in second.itertuples(index=False)
+    }
+
+
+def _value_standing(mean_clv: float, overall_mean_clv: float) -> str:
+    return "High CLV" if mean_clv >= overall_mean_clv else "Low CLV"
+
+
+def _deduplicate(frame: pd.DataFrame, overall_mean_clv: float) -> pd.Series:
+    """Unique names within each method by adding qualifiers only where names clash."""
+    names = frame["segment_name"].copy()
+    qualifiers = [
+        lambda row: f"({row.dominant_region_name})",
+        lambda row: f"({_value_standing(row.mean_clv, overall_mean_clv)})",
+        lambda row: f"#{int(row.segment_id)}",
+    ]
+    for qualify in qualifiers:
+        clashing = names.duplicated(keep=False)
+        if not clashing.any():
+            break
+        for index in names.index[clashing]:
+            names.loc[index] = f"{names.loc[index]} {qualify(frame.loc[index])}"
+    return names
+
+
+def _number(value: float, decimals: int = 0) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def profile_line(row: pd.Series, extremes: dict[str, str], mix: pd.DataFrame) -> str:
+    """One sentence: size and share, watch time and CLV against the average, main mix."""
+    parts = [f"{int(row.customers):,} customers ({row.share_of_customers:.1%})"]
+    minutes = (
+        f"watch time {_number(row.mean_minutes_watched)} min "
+        f"({row.minutes_ratio:.2f}x average, median {_number(row.median_minutes_watched)})"
+    )
+    clv = f"CLV {_number(row.mean_clv, 2)} ({row.clv_ratio:.2f}x average)"
+    for key, label in (("minutes_max", "highest watch time"), ("minutes_min", "lowest watch time")):
+        if extremes.get(key) == row.name:
+            minutes += f", {label}"
+    for key, label in (("clv_max", "highest CLV"), ("clv_min", "lowest CLV")):
+        if extremes.get(key) == row.name:
+            clv += f", {label}"
+    parts += [minutes, clv]
+    segment_mix = mix[
+        (mix["segmentation_method"] == row.segmentation_method)
+        & (mix["segment_id"] == row.segment_id)
+    ]
+    for dimension in ("channel", "region"):
+        leading = segment_mix[
+            (segment_mix["mix_dimension"] == dimension) & (segment_mix["share_of_segment"] >= 0.2)
+        ].sort_values("mix_rank")
+        shown = ", ".join(
+            f"{r.code_name} {r.share_of_segment:.0%}" for r in leading.head(3).itertuples()
+        )
+        parts.append(f"{dimension}: {shown or 'mixed'}")
+    return "; ".join(parts)
+
+
+def describe_segments(
+    profiles: pd.DataFrame, mix: pd.DataFrame, *, pure_share: float = 0.9
+) -> pd.DataFrame:
+    """Name and profile every segment of every method.
+
+    Parameters
+    ----------
+    profiles : DataFrame
+        One row per method and segment with at least ``PROFILE_COLUMNS``.
+    mix : DataFrame
+        Channel and region mix per segment: segmentation_method, segment_id, mix_dimension
+        ('channel' | 'region'), code_name, share_of_segment, mix_rank (1 = largest).
+    pure_share : float, default 0.9
+        Share at which one channel or region defines a segment.
+
+    Returns
+    -------
+    DataFrame
+        segmentation_method, segment_id, segment_name, naming_rule, segment_profile.
+    """
+    missing = [c for c in PROFILE_COLUMNS if c not in profiles.columns]
+    if missing:
+        raise KeyError(f"profiles lack column(s): {', '.join(missing)}")
+    seconds = _second_channels(mix)
+    results = []
+    for method, group in profiles.groupby("segmentation_method", sort=True):
+        group = group.sort_values("segment_id").reset_index(drop=True).copy()
+        weights = group["customers"].to_numpy(dtype=float)
+        overall_minutes = np.average(group["mean_minutes_watched"], weights=weights)
+        overall_clv = np.average(group["mean_clv"], weights=weights)
+        group["minutes_ratio"] = group["mean_minutes_watched"] / overall_minutes
+        group["clv_ratio"] = group["mean_clv"] / overall_clv
+        named = [
+            base_name(
+                row.dominant_channel_name,
+                row.dominant_channel_share,
+                row.dominant_region_name,
+                row.dominant_region_share,
+                seconds.get((method, int(row.segment_id))),
+                pure_share=pure_share,
+            )
+            for row in group.itertuples(index=False)
+        ]
+        group["segment_name"] = [name for name, _ in named]
+        group["naming_rule"] = [rule for _, rule in named]
+        group["segment_name"] = _deduplicate(group, overall_clv)
+        extremes = {
+            "minutes_max": group["mean_minutes_watched"].idxmax(),
+            "minutes_min": group["mean_minutes_watched"].idxmin(),
+            "clv_max": group["mean_clv"].idxmax(),
+            "clv_min": group["mean_clv"].idxmin(),
+        }
+        group["segment_profile"] = [
+            profile_line(row, extremes, mix) for _, row in group.iterrows()
+        ]
+        results.append(
+            group[
+                ["segmentation_method", "segment_id", "segment_name", "naming_rule",
+                 "segment_profile"]
+            ]
+        )
+    if not results:
+        return pd.DataFrame(
+            columns=["segmentation_method", "segment_id", "segment_name", "naming_rule",
+                     "segment_profile"]
+        )
+    out = pd.concat(results, ignore_index=True)
+    out["segment_id"] = out["segment_id"].astype("int64")
+    return out
