@@ -1,0 +1,41 @@
+{#-
+    The clustering input: one row per valid customer, one z-scored column per selected feature
+    (named like the feature), in the order of the `segmentation_features` var.
+-#}
+with encoded as (
+
+    select * from {{ ref('int_customer_features_encoded') }}
+
+),
+
+scaler as (
+
+    select * from {{ ref('int_feature_scaler') }}
+
+),
+
+scaler_wide as (
+
+    select
+        {%- for feature in segmentation_features() %}
+        max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
+        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale{{ ',' if not loop.last }}
+        {%- endfor %}
+    from scaler
+
+),
+
+final as (
+
+    select
+        encoded.customer_id,
+        {%- for feature in segmentation_features() %}
+        (encoded.{{ feature }} - scaler_wide.{{ feature }}_mean)
+            / scaler_wide.{{ feature }}_scale as {{ feature }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from encoded
+    cross join scaler_wide
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+{#-
+    The centre of every segment of both methods, per feature, in standardised units (what the
+    clustering saw) and in the feature's original units. The k-means centres are the ones new
+    customers are scored against.
+-#}
+with kmeans_fit as (
+
+    select * from {{ ref('kmeans_fit') }}
+
+),
+
+customer_segments as (
+
+    select * from {{ ref('int_customer_segments') }}
+
+),
+
+features as (
+
+    select * from {{ ref('int_customer_features_scaled') }}
+
+),
+
+scaler as (
+
+    select * from {{ ref('int_feature_scaler') }}
+
+),
+
+ward_centers as (
+
+    select
+        customer_segments.ward_segment_id as segment_id,
+        {%- for feature in segmentation_features() %}
+        avg(features.{{ feature }}) as {{ feature }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from customer_segments
+    inner join features on customer_segments.customer_id = features.customer_id
+    group by customer_segments.ward_segment_id
+
+),
+
+long_centers as (
+
+    {%- for feature in segmentation_features() %}
+    select 'kmeans' as segmentation_method, kmeans_segment_id as segment_id,
+        '{{ feature }}' as feature_name, center_{{ feature }} as center_standardised
+    from kmeans_fit
+    union all
+    select 'ward' as segmentation_method, segment_id,
+        '{{ feature }}' as feature_name, {{ feature }} as center_standardised
+    from ward_centers
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        long_centers.segmentation_method,
+        long_centers.segment_id,
+        scaler.feature_position,
+        long_centers.feature_name,
+        long_centers.center_standardised,
+        long_centers.center_standardised * scaler.feature_scale + scaler.feature_mean
+            as center_original_units,
+        scaler.feature_mean as overall_mean,
+        scaler.feature_std as overall_std
+    from long_centers
+    inner join scaler on long_centers.feature_name = scaler.feature_name
+
+)
+
+select * from final

@@ -1,0 +1,88 @@
+{#-
+    One row per input row: values parsed to numbers, blank minutes filled with 0 (flagged), and
+    every broken rule written into rejection_reason. Valid rows have rejection_reason null.
+    Nothing is dropped here: int_customers_cleaned keeps the valid rows, customers_rejected the rest.
+-#}
+with base_customers as (
+
+    select * from {{ ref('base_customers') }}
+
+),
+
+as_text as (
+
+    select
+        customer_id,
+        input_source,
+        nullif(trim({{ as_text('minutes_watched_raw') }}), '') as minutes_watched_text,
+        nullif(trim({{ as_text('clv_raw') }}), '') as clv_text,
+        nullif(trim({{ as_text('region_raw') }}), '') as region_text,
+        nullif(trim({{ as_text('channel_raw') }}), '') as channel_text
+    from base_customers
+
+),
+
+parsed as (
+
+    select
+        *,
+        {{ parse_double('minutes_watched_text') }} as minutes_watched_value,
+        {{ parse_double('clv_text') }} as clv_value,
+        {{ parse_double('region_text') }} as region_value,
+        {{ parse_double('channel_text') }} as channel_value
+    from as_text
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ join_non_null([
+            "case when minutes_watched_text is not null and minutes_watched_value is null
+                then " ~ dbt.concat(["'minutes_watched is not a number: '", "minutes_watched_text"]) ~ " end",
+            "case when not " ~ is_finite('minutes_watched_value') ~ "
+                then " ~ dbt.concat(["'minutes_watched is not finite: '", "minutes_watched_text"]) ~ " end",
+            "case when minutes_watched_value < 0
+                then " ~ dbt.concat(["'minutes_watched is negative: '", "minutes_watched_text"]) ~ " end",
+            "case when clv_text is null then 'CLV is blank' end",
+            "case when clv_text is not null and clv_value is null
+                then " ~ dbt.concat(["'CLV is not a number: '", "clv_text"]) ~ " end",
+            "case when not " ~ is_finite('clv_value') ~ "
+                then " ~ dbt.concat(["'CLV is not finite: '", "clv_text"]) ~ " end",
+            "case when clv_value < 0 then " ~ dbt.concat(["'CLV is negative: '", "clv_text"]) ~ " end",
+            "case when region_text is null then 'region is blank' end",
+            "case when region_text is not null
+                    and (region_value is null or region_value not in (0, 1, 2))
+                then " ~ dbt.concat(["'region is not one of 0, 1, 2: '", "region_text"]) ~ " end",
+            "case when channel_text is null then 'channel is blank' end",
+            "case when channel_text is not null
+                    and (channel_value is null or channel_value not in (1, 2, 3, 4, 5, 6, 7, 8))
+                then " ~ dbt.concat(["'channel is not an integer from 1 to 8: '", "channel_text"]) ~ " end"
+        ]) }} as rejection_reason
+    from parsed
+
+),
+
+final as (
+
+    select
+        customer_id,
+        coalesce(minutes_watched_value, 0) as minutes_watched,
+        minutes_watched_text is null as minutes_watched_was_blank,
+        clv_value as clv,
+        case when region_value in (0, 1, 2) then cast(region_value as integer) end as region_code,
+        case when channel_value in (1, 2, 3, 4, 5, 6, 7, 8)
+            then cast(channel_value as integer) end as channel_code,
+        rejection_reason,
+        rejection_reason is null as is_valid,
+        minutes_watched_text as minutes_watched_raw,
+        clv_text as clv_raw,
+        region_text as region_raw,
+        channel_text as channel_raw,
+        input_source
+    from checked
+
+)
+
+select * from final

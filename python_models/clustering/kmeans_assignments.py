@@ -1,0 +1,13 @@
+"""Every customer's k-means segment: the nearest centre of kmeans_fit."""
+
+from customer_segmentation.pipeline import kmeans_assignments
+from customer_segmentation.tables import parse_feature_list
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return kmeans_assignments(
+        dbt.ref("int_customer_features_scaled"),
+        dbt.ref("kmeans_fit"),
+        parse_feature_list(dbt.config.get("segmentation_features")),
+    )

@@ -1,0 +1,8 @@
+"""A unique human name and a one-line profile for every segment of both methods."""
+
+from customer_segmentation.pipeline import segment_names
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return segment_names(dbt.ref("int_segment_profiles"), dbt.ref("int_segment_mix"))

@@ -1,0 +1,19 @@
+"""Each customer's leaf in the Ward tree: itself (exact Ward) or its micro-cluster (two-stage)."""
+
+from customer_segmentation.pipeline import ward_leaves
+from customer_segmentation.tables import parse_feature_list, parse_int
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return ward_leaves(
+        dbt.ref("int_customer_features_scaled"),
+        parse_feature_list(dbt.config.get("segmentation_features")),
+        n_segments=parse_int(dbt.config.get("n_segments"), "n_segments", minimum=1),
+        exact_max_rows=parse_int(dbt.config.get("ward_exact_max_rows"), "ward_exact_max_rows"),
+        n_micro_clusters=parse_int(
+            dbt.config.get("ward_n_micro_clusters"), "ward_n_micro_clusters", minimum=2
+        ),
+        random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        source=dbt.config.get("customers_path"),
+    )

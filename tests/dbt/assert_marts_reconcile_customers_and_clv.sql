@@ -1,0 +1,28 @@
+-- Customer counts and CLV totals agree between the cleaned input, the fact table and every
+-- mart (per segmentation method where the mart has one).
+with expected as (
+    select count(*) as customers, sum(clv) as total_clv
+    from {{ ref('int_customers_cleaned') }}
+),
+
+observed as (
+    select 'fct_customer_segments' as source, count(*) as customers, sum(clv) as total_clv
+    from {{ ref('fct_customer_segments') }}
+    union all
+    select 'dim_segments/' || segmentation_method, sum(customers), sum(total_clv)
+    from {{ ref('dim_segments') }}
+    group by segmentation_method
+    union all
+    select 'mart_segment_region_channel/' || segmentation_method, sum(customers), sum(total_clv)
+    from {{ ref('mart_segment_region_channel') }}
+    group by segmentation_method
+    union all
+    select 'mart_region_channel_performance', sum(customers), sum(total_clv)
+    from {{ ref('mart_region_channel_performance') }}
+)
+
+select observed.*, expected.customers as expected_customers, expected.total_clv as expected_clv
+from observed
+cross join expected
+where observed.customers != expected.customers
+    or abs(observed.total_clv - expected.total_clv) > 0.005

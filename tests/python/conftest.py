@@ -1,0 +1,72 @@
+"""Shared fixtures: run dbt from the project root into scratch DuckDB files."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SEED_CSV = PROJECT_ROOT / "seeds" / "customer_segmentation_data.csv"
+DBT = str(Path(sys.executable).with_name("dbt"))
+
+
+@dataclass
+class DbtResult:
+    returncode: int
+    output: str
+    database: Path
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.database), read_only=True) as connection:
+            return connection.sql(sql).fetchall()
+
+
+def run_dbt(args: list[str], database: Path, work_dir: Path, extra_env: dict | None = None) -> DbtResult:
+    """Run a dbt command from the project root with its own database, target and log dirs."""
+    env = {
+        **os.environ,
+        "DBT_PROFILES_DIR": str(PROJECT_ROOT),
+        "DBT_DUCKDB_PATH": str(database),
+        "DBT_TARGET_PATH": str(work_dir / "target"),
+        "DBT_LOG_PATH": str(work_dir / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DO_NOT_TRACK": "1",
+        "OMP_NUM_THREADS": "1",
+        **(extra_env or {}),
+    }
+    completed = subprocess.run(
+        [DBT, *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    return DbtResult(completed.returncode, completed.stdout + completed.stderr, database)
+
+
+@pytest.fixture(scope="session")
+def embedded_build(tmp_path_factory) -> DbtResult:
+    """One full `dbt build` of the embedded data, shared by the tests that read its marts."""
+    work_dir = tmp_path_factory.mktemp("embedded")
+    result = run_dbt(["build"], work_dir / "segments.duckdb", work_dir)
+    assert result.returncode == 0, result.output[-5000:]
+    return result
+
+
+@pytest.fixture
+def dbt_runner(tmp_path):
+    """Call as dbt_runner([...args]) to build into a fresh database in tmp_path."""
+
+    def runner(args: list[str], name: str = "run", extra_env: dict | None = None) -> DbtResult:
+        work_dir = tmp_path / name
+        work_dir.mkdir(exist_ok=True)
+        return run_dbt(args, work_dir / "segments.duckdb", work_dir, extra_env)
+
+    return runner
