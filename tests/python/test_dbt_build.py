@@ -151,3 +151,29 @@ def test_fewer_customers_than_segments_fails_with_the_numbers(dbt_runner, tmp_pa
     assert result.returncode != 0
     assert "5 valid customers, fewer than n_segments = 8" in result.output
     assert str(path) in result.output
+
+
+def test_parquet_input_with_other_column_order_and_extra_columns(dbt_runner, tmp_path):
+    import duckdb
+
+    path = tmp_path / "customers.parquet"
+    with duckdb.connect() as connection:
+        connection.sql(
+            f"""
+            copy (
+                select channel, 'ignored' as note, CLV, region, minutes_watched
+                from read_csv('{SEED_CSV}') with ordinality
+                order by ordinality
+            ) to '{path}'
+            """
+        )
+    result = dbt_runner(["build", "--vars", f"{{customers_path: '{path}'}}"])
+    assert result.returncode == 0, result.output[-5000:]
+    assert result.query(
+        "select count(*), round(sum(clv), 2), count(*) filter (where minutes_watched_was_blank) "
+        "from marts.fct_customer_segments"
+    ) == [(3834, 453883.95, 109)]
+    assert result.query(
+        "select minutes_watched, clv, region, channel from marts.fct_customer_segments "
+        "where customer_id = 1"
+    ) == [(3197.0, 205.42, 2, 4)]
