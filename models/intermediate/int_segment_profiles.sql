@@ -19,12 +19,8 @@ per_segment as (
     select
         segmentation_method,
         segment_id,
-        count(*) as customers,
-        avg(minutes_watched) as mean_minutes_watched,
-        {{ median('minutes_watched') }} as median_minutes_watched,
-        avg(clv) as mean_clv,
-        {{ median('clv') }} as median_clv,
-        sum(clv) as total_clv
+        {{ customer_value_measures() }},
+        {{ median('clv') }} as median_clv
     from customer_segments
     group by segmentation_method, segment_id
 

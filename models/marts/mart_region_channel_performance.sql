@@ -26,11 +26,7 @@ per_cell as (
     select
         region_code,
         channel_code,
-        count(*) as customers,
-        sum(clv) as total_clv,
-        avg(clv) as mean_clv,
-        avg(minutes_watched) as mean_minutes_watched,
-        {{ median('minutes_watched') }} as median_minutes_watched
+        {{ customer_value_measures() }}
     from customers
     group by region_code, channel_code
 

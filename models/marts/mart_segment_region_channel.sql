@@ -30,11 +30,7 @@ per_cell as (
         segment_id,
         region_code,
         channel_code,
-        count(*) as customers,
-        sum(clv) as total_clv,
-        avg(clv) as mean_clv,
-        avg(minutes_watched) as mean_minutes_watched,
-        {{ median('minutes_watched') }} as median_minutes_watched
+        {{ customer_value_measures() }}
     from customer_segments
     group by segmentation_method, segment_id, region_code, channel_code
 
