@@ -130,8 +130,17 @@ def seed_one_build(tmp_path_factory):
 
     work_dir = tmp_path_factory.mktemp("seed_one")
     result = run_dbt(
-        ["build", "--select", "+fct_customer_segments", "--resource-type", "seed",
-         "--resource-type", "model", "--vars", "{random_state: 1}"],  # fmt: skip
+        [
+            "build",
+            "--select",
+            "+fct_customer_segments",
+            "--resource-type",
+            "seed",
+            "--resource-type",
+            "model",
+            "--vars",
+            "{random_state: 1}",
+        ],
         work_dir / "segments.duckdb",
         work_dir,
     )
@@ -161,15 +170,11 @@ def test_builds_with_random_state_1_and_12345_give_identical_segments(
     assert len(seed_one) == 3834
     assert seed_one == _segments(auto_build)  # random_state 12345 (k chosen by auto: 8)
     assert seed_one == _segments(embedded_build)  # random_state 42 (default)
-    assert seed_one_build.query("select distinct random_state from clustering.kmeans_fit") == [
-        (1,)
-    ]
+    assert seed_one_build.query("select distinct random_state from clustering.kmeans_fit") == [(1,)]
 
 
 def test_auto_picks_k_from_k_selection_and_every_model_uses_it(auto_build):
-    chosen = auto_build.query(
-        "select n_clusters from marts.mart_k_selection where is_auto_choice"
-    )
+    chosen = auto_build.query("select n_clusters from marts.mart_k_selection where is_auto_choice")
     assert chosen == [(8,)]  # the elbow on the embedded data
     assert auto_build.query(
         "select n_segments, n_segments_source from marts.mart_segmentation_quality"
