@@ -182,3 +182,38 @@ def test_seeded_sample_rows():
     assert (np.diff(rows) > 0).all()
     assert rows.tolist() == quality.seeded_sample_rows(1000, 100, 42).tolist()
     assert rows.tolist() != quality.seeded_sample_rows(1000, 100, 43).tolist()
+
+
+def test_silhouette_matches_scikit_learn():
+    from sklearn.metrics import silhouette_score
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(500, 4))
+    labels = rng.integers(0, 5, size=500)
+    labels[:3] = 7  # a small cluster
+    labels[3] = 9  # a singleton: silhouette 0
+    expected = silhouette_score(X, labels)
+    assert quality.silhouette(X, labels, chunk_rows=64) == pytest.approx(expected, abs=1e-10)
+    X2, truth = _blobs()
+    assert quality.silhouette(X2, truth) == pytest.approx(silhouette_score(X2, truth), abs=1e-10)
+    with pytest.raises(ValueError, match="2..n-1 clusters"):
+        quality.silhouette(X, np.zeros(500))
+
+
+def test_knee_distances_are_zero_on_a_line_and_largest_at_the_knee():
+    np.testing.assert_allclose(quality.knee_distances([1, 2, 3, 4], [4, 3, 2, 1]), 0, atol=1e-12)
+    distances = quality.knee_distances([1, 2, 3, 4, 5, 6], [100, 60, 20, 17, 15, 13])
+    assert int(np.argmax(distances)) == 2 and distances[0] == distances[-1] == 0
+
+
+def test_auto_rule_takes_the_largest_ward_gap_beyond_two():
+    table = pd.DataFrame(
+        {
+            "n_clusters": [2, 3, 4, 5, 6],
+            "ward_height_gap": [30.0, 1.0, 9.0, 9.0, np.nan],
+        }
+    )
+    assert quality.choose_k(table) == 4  # 2 is left out; the tie 4/5 goes to the smaller k
+    assert quality.choose_k(table[table["n_clusters"] == 2]) == 2  # a range of only k = 2
+    with pytest.raises(ValueError, match="no finite Ward merge-height gap"):
+        quality.choose_k(table[table["n_clusters"] == 6])

@@ -175,7 +175,7 @@ def test_builds_with_random_state_1_and_12345_give_identical_segments(
 
 def test_auto_picks_k_from_k_selection_and_every_model_uses_it(auto_build):
     chosen = auto_build.query("select n_clusters from marts.mart_k_selection where is_auto_choice")
-    assert chosen == [(8,)]  # the elbow on the embedded data
+    assert chosen == [(8,)]  # the largest Ward gap beyond k = 2 on the embedded data
     assert auto_build.query(
         "select n_segments, n_segments_source from marts.mart_segmentation_quality"
     ) == [(8, "auto")]

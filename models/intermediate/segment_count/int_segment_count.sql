@@ -1,7 +1,7 @@
 {#-
     The number of segments this build uses, in one row: the `n_segments` var, or with
-    `n_segments: auto` the k that k_selection marks as the auto choice (the elbow of the
-    k-means inertia curve; see the README, "Choosing k"). Every model that needs k reads it
+    `n_segments: auto` the k that k_selection marks as the auto choice (the largest Ward
+    merge-height gap in the k range beyond k = 2; see the README, "Choosing k"). Every model that needs k reads it
     here, so a fixed k and the auto choice reach k-means, Ward and the marts the same way.
 -#}
 {%- set setting = var('n_segments') | string | trim | lower -%}

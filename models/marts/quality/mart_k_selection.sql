@@ -26,6 +26,7 @@ final as (
         k_selection.calinski_harabasz,
         k_selection.ward_merge_height,
         k_selection.ward_height_gap,
+        k_selection.elbow_distance,
         k_selection.is_elbow,
         k_selection.favoured_by,
         k_selection.is_auto_choice,
