@@ -39,6 +39,11 @@ def test_quality_mart_shows_best_inertia_and_agreement(embedded_build):
     assert 1 <= at_best <= starts and seconds > 0
     assert ward >= inertia  # k-means refines the Ward partition
     assert ari >= 0.95
+    best_known = embedded_build.query(
+        "select k_selection_inertia, k_selection_sample_rows, is_better_partition_known "
+        "from marts.mart_segmentation_quality"
+    )
+    assert best_known == [(pytest.approx(inertia, rel=1e-9), 3834, False)]
 
 
 def test_sql_agreement_matches_scikit_learn(embedded_build):

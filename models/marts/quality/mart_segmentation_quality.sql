@@ -34,6 +34,12 @@ stability as (
 
 ),
 
+k_selection as (
+
+    select * from {{ ref('k_selection') }}
+
+),
+
 kmeans_search as (
 
     select
@@ -162,6 +168,17 @@ normalized_mutual as (
 
 ),
 
+k_selection_at_k as (
+
+    {#- What the k_selection search found at this build's k, as a cross-check of the fit. -#}
+    select
+        max(k_selection.inertia) as k_selection_inertia,
+        max(k_selection.sample_rows) as k_selection_sample_rows
+    from k_selection
+    inner join segment_count on k_selection.n_clusters = segment_count.n_segments
+
+),
+
 stability_summary as (
 
     select
@@ -183,6 +200,11 @@ final as (
         kmeans_search.kmeans_n_starts_at_best,
         kmeans_search.kmeans_search_strategy,
         kmeans_search.kmeans_fit_seconds,
+        k_selection_at_k.k_selection_inertia,
+        k_selection_at_k.k_selection_sample_rows,
+        k_selection_at_k.k_selection_sample_rows = total.n
+            and kmeans_search.kmeans_inertia
+            > k_selection_at_k.k_selection_inertia * (1 + 1e-9) as is_better_partition_known,
         cast(ward_inertia.ward_inertia as {{ type_double() }}) as ward_inertia,
         cast(adjusted_rand.adjusted_rand_index as {{ type_double() }}) as adjusted_rand_index,
         cast(normalized_mutual.normalized_mutual_information as {{ type_double() }}) as normalized_mutual_information,
@@ -197,6 +219,7 @@ final as (
     cross join adjusted_rand
     cross join normalized_mutual
     cross join stability_summary
+    cross join k_selection_at_k
 
 )
 
