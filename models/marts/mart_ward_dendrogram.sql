@@ -1,7 +1,7 @@
 {#-
     The Ward merge table, ready to draw: each merge joins two nodes (leaves 0..m-1, merged
-    clusters m, m+1, ...) at a height. Merges above the cut are the ones the n_segments cut
-    undoes.
+    clusters m, m+1, ...) at a height. Merges above the cut are the ones the cut into this
+    build's k (int_segment_count: the n_segments var or the auto choice) undoes.
 -#}
 with merges as (
 
@@ -9,17 +9,24 @@ with merges as (
 
 ),
 
+segment_count as (
+
+    select * from {{ ref('int_segment_count') }}
+
+),
+
 final as (
 
     select
-        merge_step,
-        left_node,
-        right_node,
-        height,
-        size as customers,
-        n_clusters_after,
-        n_clusters_after < {{ var('n_segments') }} as is_above_cut
+        merges.merge_step,
+        merges.left_node,
+        merges.right_node,
+        merges.height,
+        merges.size as customers,
+        merges.n_clusters_after,
+        merges.n_clusters_after < segment_count.n_segments as is_above_cut
     from merges
+    cross join segment_count
 
 )
 

@@ -1,7 +1,7 @@
-"""The best k-means partition found: one row per segment with its centre and the search's figures."""
+"""The best k-means partition found: one row per segment, its centre and the search's figures."""
 
 from customer_segmentation.pipeline import kmeans_fit
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_feature_list, parse_int, read_segment_count
 
 
 def model(dbt, session):
@@ -11,13 +11,15 @@ def model(dbt, session):
         dbt.ref("int_ward_leaf_centroids"),
         dbt.ref("ward_leaf_segments"),
         parse_feature_list(dbt.config.get("segmentation_features")),
-        n_segments=parse_int(dbt.config.get("n_segments"), "n_segments", minimum=1),
+        n_segments=read_segment_count(dbt.ref("int_segment_count")),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
         n_init=parse_int(dbt.config.get("kmeans_n_init"), "kmeans_n_init", minimum=0),
         max_iter=parse_int(dbt.config.get("kmeans_max_iter"), "kmeans_max_iter", minimum=1),
         large_n_threshold=parse_int(
             dbt.config.get("kmeans_large_n_threshold"), "kmeans_large_n_threshold", minimum=1
         ),
-        sample_size=parse_int(dbt.config.get("kmeans_sample_size"), "kmeans_sample_size", minimum=1),
+        sample_size=parse_int(
+            dbt.config.get("kmeans_sample_size"), "kmeans_sample_size", minimum=1
+        ),
         source=dbt.config.get("customers_path"),
     )

@@ -1,7 +1,7 @@
 """The Ward tree cut into n_segments: each leaf's stable Ward segment id."""
 
 from customer_segmentation.pipeline import ward_leaf_segments
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_feature_list, read_segment_count
 
 
 def model(dbt, session):
@@ -10,5 +10,5 @@ def model(dbt, session):
         dbt.ref("ward_merges"),
         dbt.ref("int_ward_leaf_centroids"),
         parse_feature_list(dbt.config.get("segmentation_features")),
-        n_segments=parse_int(dbt.config.get("n_segments"), "n_segments", minimum=1),
+        n_segments=read_segment_count(dbt.ref("int_segment_count")),
     )

@@ -1,7 +1,7 @@
 """Each customer's leaf in the Ward tree: itself (exact Ward) or its micro-cluster (two-stage)."""
 
 from customer_segmentation.pipeline import ward_leaves
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_feature_list, parse_int, parse_n_segments
 
 
 def model(dbt, session):
@@ -9,7 +9,7 @@ def model(dbt, session):
     return ward_leaves(
         dbt.ref("int_customer_features_scaled"),
         parse_feature_list(dbt.config.get("segmentation_features")),
-        n_segments=parse_int(dbt.config.get("n_segments"), "n_segments", minimum=1),
+        n_segments=parse_n_segments(dbt.config.get("n_segments")),
         exact_max_rows=parse_int(dbt.config.get("ward_exact_max_rows"), "ward_exact_max_rows"),
         n_micro_clusters=parse_int(
             dbt.config.get("ward_n_micro_clusters"), "ward_n_micro_clusters", minimum=2

@@ -70,7 +70,7 @@ def ward_leaves(
     features_table: object,
     features: Sequence[str],
     *,
-    n_segments: int,
+    n_segments: int | None,
     exact_max_rows: int,
     n_micro_clusters: int,
     random_state: int,
@@ -82,13 +82,16 @@ def ward_leaves(
     customers are grouped into ``n_micro_clusters`` k-means micro-clusters, which become the
     leaves of a size-weighted Ward tree.
 
+    ``n_segments`` is ``None`` for ``n_segments: auto`` (k is chosen later, by k_selection):
+    the input then only needs two distinct customers.
+
     Returns
     -------
     DataFrame with columns customer_id, ward_leaf_id (0-based).
     """
     started = time.perf_counter()
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
-    check_segmentable(X, n_segments, source)
+    check_segmentable(X, 2 if n_segments is None else n_segments, source)
     if X.shape[0] <= exact_max_rows:
         leaf_ids = np.arange(X.shape[0], dtype=np.int64)
         strategy = "exact (one leaf per customer)"
@@ -253,3 +256,133 @@ def _to_pandas(table: object) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         return table
     return table.df()
+
+
+def k_selection(
+    features_table: object,
+    leaf_table: object,
+    merges_table: object,
+    features: Sequence[str],
+    *,
+    min_k: int,
+    max_k: int,
+    sample_size: int,
+    silhouette_sample_size: int,
+    n_init: int,
+    max_iter: int,
+    random_state: int,
+) -> pd.DataFrame:
+    """Score every k of ``min_k..max_k`` and mark the ``n_segments: auto`` choice.
+
+    The k-means criteria are computed on a seeded sample of ``sample_size`` customers (all of
+    them when fewer), the silhouette on ``silhouette_sample_size`` of those; the Ward gaps come
+    from the tree of all customers. Each k's k-means search starts from the Ward cut at k plus
+    over-cluster-and-merge and ``n_init`` k-means++ starts. The range is clipped to the number
+    of distinct customers and of Ward leaves. See :mod:`customer_segmentation.quality`.
+
+    Returns
+    -------
+    DataFrame: the columns of :func:`quality.k_selection_table` plus ``sample_rows``,
+    ``silhouette_sample_rows``, ``is_auto_choice`` and ``auto_rule``.
+    """
+    from customer_segmentation import quality
+
+    started = time.perf_counter()
+    if min_k < 2 or max_k < min_k:
+        raise SegmentationInputError(
+            f"k range {min_k}..{max_k} is empty or starts below 2; set k_selection_min_k >= 2 "
+            "and k_selection_max_k >= k_selection_min_k"
+        )
+    _, X = fetch_matrix(features_table, features, "customer_id")
+    X = X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
+    _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
+    merge_columns = ["left_node", "right_node", "height", "size"]
+    merges = fetch_columns(merges_table, merge_columns, "merge_step")
+    Z = np.column_stack([np.asarray(merges[c], dtype=np.float64) for c in merge_columns])
+    top = min(max_k, count_distinct_rows(X, enough=max_k), leaf_X.shape[0])
+    if top < min_k:
+        raise SegmentationInputError(
+            f"k_selection: only {top} distinct customers or Ward leaves, fewer than "
+            f"k_selection_min_k = {min_k}"
+        )
+    ks = list(range(min_k, top + 1))
+    # The Ward cut at each k is a strong deterministic start for that k's k-means search.
+    ward_starts = {}
+    for k in ks:
+        labels = hierarchical.cut_linkage(Z, k)
+        ward_starts[k] = weighted_centers(labels, leaf_X, k, leaf_sizes)[1]
+    table = quality.k_selection_table(
+        X,
+        Z,
+        ks,
+        random_state=random_state,
+        silhouette_sample_size=silhouette_sample_size,
+        n_init=n_init,
+        max_iter=max_iter,
+        init_center_sets=ward_starts,
+    )
+    chosen = quality.choose_k(table)
+    table["sample_rows"] = int(X.shape[0])
+    table["silhouette_sample_rows"] = int(min(X.shape[0], silhouette_sample_size))
+    table["is_auto_choice"] = table["n_clusters"] == chosen
+    table["auto_rule"] = quality.AUTO_RULE
+    _log(
+        "k_selection",
+        f"k {min_k}..{top} on {X.shape[0]:,} customers: favoured "
+        + "; ".join(
+            f"k={k}: {f}"
+            for k, f in zip(table["n_clusters"], table["favoured_by"], strict=True)
+            if f
+        )
+        + f"; auto picks k={chosen}; {time.perf_counter() - started:.2f}s",
+    )
+    return table
+
+
+def segment_stability(
+    features_table: object,
+    assignments_table: object,
+    features: Sequence[str],
+    *,
+    n_resamples: int,
+    sample_size: int,
+    random_state: int,
+) -> pd.DataFrame:
+    """Bootstrap stability of every k-means segment (mean best-match Jaccard over refits).
+
+    Works on a seeded sample of ``sample_size`` customers (all when fewer); see
+    :func:`customer_segmentation.quality.bootstrap_stability`.
+
+    Returns
+    -------
+    DataFrame: kmeans_segment_id, mean_jaccard, min_jaccard, share_of_resamples_recovered,
+    n_resamples, sample_rows, random_state.
+    """
+    from customer_segmentation import quality
+
+    started = time.perf_counter()
+    _, X = fetch_matrix(features_table, features, "customer_id")
+    labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
+    labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+    if labels.shape[0] != X.shape[0]:
+        raise ValueError("kmeans_assignments and the features have different customers")
+    n_clusters = int(labels.max())
+    rows = quality.seeded_sample_rows(X.shape[0], sample_size, random_state)
+    if len(np.unique(labels[rows])) < n_clusters:
+        raise SegmentationInputError(
+            f"the {len(rows):,}-customer stability sample misses a segment; raise "
+            "stability_sample_size"
+        )
+    table = quality.bootstrap_stability(
+        X[rows], labels[rows], n_clusters, n_resamples=n_resamples, random_state=random_state
+    )
+    table = table.rename(columns={"segment_id": "kmeans_segment_id"})
+    table["sample_rows"] = int(len(rows))
+    table["random_state"] = int(random_state)
+    _log(
+        "segment_stability",
+        f"{n_resamples} bootstrap refits on {len(rows):,} customers: mean Jaccard "
+        + ", ".join(f"{v:.2f}" for v in table["mean_jaccard"])
+        + f"; {time.perf_counter() - started:.2f}s",
+    )
+    return table

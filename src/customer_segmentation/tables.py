@@ -108,3 +108,24 @@ def fetch_matrix(
     for j, column in enumerate(columns):
         X[:, j] = fetched[column]
     return keys, X
+
+
+def parse_n_segments(value: object) -> int | None:
+    """The ``n_segments`` var: a whole number >= 1, or ``None`` for ``auto``.
+
+    Raises ``ValueError`` with one line naming the var otherwise.
+    """
+    if str(value).strip().strip("'\"").lower() == "auto":
+        return None
+    try:
+        return parse_int(value, "n_segments", minimum=1)
+    except ValueError as error:
+        raise ValueError(f"{error} (or 'auto')") from None
+
+
+def read_segment_count(table: object) -> int:
+    """The number of segments of the build, from the one-row ``int_segment_count`` model."""
+    fetched = fetch_columns(table, ["n_segments"], "n_segments")["n_segments"]
+    if fetched.shape[0] != 1:
+        raise ValueError(f"int_segment_count must have exactly one row, got {fetched.shape[0]}")
+    return int(fetched[0])

@@ -1,0 +1,47 @@
+{#-
+    The number of segments this build uses, in one row: the `n_segments` var, or with
+    `n_segments: auto` the k that k_selection marks as the auto choice (the largest Ward
+    merge-height gap in the k range beyond k = 2; see the README, "Choosing k"). Every model that needs k reads it
+    here, so a fixed k and the auto choice reach k-means, Ward and the marts the same way.
+-#}
+{%- set setting = var('n_segments') | string | trim | lower -%}
+{%- if setting != 'auto' and not (setting.isdigit() and setting | int >= 1) -%}
+    {{ exceptions.raise_compiler_error(
+        "var n_segments must be a whole number of at least 1 or 'auto', got '" ~ var('n_segments') ~ "'"
+    ) }}
+{%- endif -%}
+
+with k_selection as (
+
+    select * from {{ ref('k_selection') }}
+
+),
+
+auto_choice as (
+
+    select
+        n_clusters as n_segments,
+        auto_rule
+    from k_selection
+    where is_auto_choice
+
+),
+
+final as (
+
+    {%- if setting == 'auto' %}
+    select
+        cast(n_segments as integer) as n_segments,
+        'auto' as n_segments_source,
+        auto_rule as selection_rule
+    from auto_choice
+    {%- else %}
+    select
+        cast({{ setting | int }} as integer) as n_segments,
+        'var' as n_segments_source,
+        'the n_segments var' as selection_rule
+    {%- endif %}
+
+)
+
+select * from final

@@ -1,0 +1,20 @@
+"""Per k-means segment, how reproducible it is: mean best-match Jaccard over bootstrap refits."""
+
+from customer_segmentation.pipeline import segment_stability
+from customer_segmentation.tables import parse_feature_list, parse_int
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return segment_stability(
+        dbt.ref("int_customer_features_scaled"),
+        dbt.ref("kmeans_assignments"),
+        parse_feature_list(dbt.config.get("segmentation_features")),
+        n_resamples=parse_int(
+            dbt.config.get("stability_n_resamples"), "stability_n_resamples", minimum=1
+        ),
+        sample_size=parse_int(
+            dbt.config.get("stability_sample_size"), "stability_sample_size", minimum=100
+        ),
+        random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+    )
