@@ -15,4 +15,9 @@ def model(dbt, session):
             dbt.config.get("evidence_confidence_level"), "evidence_confidence_level"
         ),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        max_rows=parse_int(
+            dbt.config.get("evidence_bootstrap_max_customers"),
+            "evidence_bootstrap_max_customers",
+            minimum=1000,
+        ),
     )

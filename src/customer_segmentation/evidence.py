@@ -105,11 +105,14 @@ def bootstrap_statistics(
     n_resamples: int,
     random_state: int | np.random.Generator,
     max_cells: int = DEFAULT_MAX_CELLS,
+    max_rows: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Mean and median of ``n_resamples`` bootstrap resamples of one sample.
 
     Resamples are drawn as one (chunk, n) index matrix at a time, so the work is vectorised
-    and memory stays below ``max_cells`` values.
+    and memory stays below ``max_cells`` values. Above ``max_rows`` values the cost is bounded
+    by the m-out-of-n bootstrap: resamples of m = ``max_rows`` values, whose spread around the
+    full-sample estimate is shrunk by sqrt(m / n) (see ``rescale_draws``).
 
     Parameters
     ----------
@@ -121,6 +124,8 @@ def bootstrap_statistics(
         Seed or generator.
     max_cells : int
         Largest resample matrix held at once.
+    max_rows : int, optional
+        Largest resample size; None = always n (the plain bootstrap).
 
     Returns
     -------
@@ -133,13 +138,30 @@ def bootstrap_statistics(
     rng = np.random.default_rng(random_state)
     means = np.empty(n_resamples)
     medians = np.empty(n_resamples)
-    chunk = max(1, min(n_resamples, max_cells // n))
+    m = n if max_rows is None else max(1, min(n, int(max_rows)))
+    chunk = max(1, min(n_resamples, max_cells // m))
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
-        resampled = values[rng.integers(0, n, size=(stop - start, n))]
+        resampled = values[rng.integers(0, n, size=(stop - start, m))]
         means[start:stop] = resampled.mean(axis=1)
         medians[start:stop] = np.median(resampled, axis=1)
+    if m < n:
+        means = rescale_draws(means, float(values.mean()), m, n)
+        medians = rescale_draws(medians, float(np.median(values)), m, n)
     return {"mean": means, "median": medians}
+
+
+def rescale_draws(draws: np.ndarray, estimate: float, m: int, n: int) -> np.ndarray:
+    """Shrink m-out-of-n bootstrap draws to the spread of a size-n resample.
+
+    For statistics that converge at rate sqrt(n) (means, medians), the spread of the statistic
+    over resamples of m values around the full-sample ``estimate`` is sqrt(n / m) times the
+    spread for resamples of n values, so ``estimate + sqrt(m / n) * (draws - estimate)`` has
+    the spread of the plain bootstrap (Bickel, Goetze and van Zwet, 1997).
+    """
+    if m >= n:
+        return draws
+    return estimate + np.sqrt(m / n) * (np.asarray(draws, dtype=np.float64) - estimate)
 
 
 def bootstrap_interval(
@@ -237,39 +259,60 @@ CHANNEL_FIGURES = (
 
 
 def _stratified_draws(
-    strata: list[np.ndarray], *, n_resamples: int, rng: np.random.Generator, max_cells: int
+    strata: list[np.ndarray],
+    *,
+    n_resamples: int,
+    rng: np.random.Generator,
+    max_cells: int,
+    ratio: float = 1.0,
 ) -> tuple[list[dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """Per-stratum and pooled figures of stratified bootstrap resamples of (minutes, clv) data.
 
     Each stratum (a channel) is resampled with its own size, and the pooled sample (the
     region) is the union of the resampled strata, so a channel's difference from its region is
-    computed on the same resample. The figures are those of ``CHANNEL_FIGURES``.
+    computed on the same resample. The figures are those of ``CHANNEL_FIGURES``. With
+    ``ratio`` < 1 every stratum is resampled with ``ratio`` times its size (m-out-of-n, the same
+    proportion everywhere, so the union stays a proportional sample of the region) and the
+    draws are rescaled with ``rescale_draws``. Pooled means are the customer-weighted means of
+    the strata, exactly as the region's mean is.
     """
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
-    chunk = max(1, min(n_resamples, max_cells // (2 * total)))
+    drawn = [size if ratio >= 1 else max(1, round(ratio * size)) for size in sizes]
+    total_drawn = sum(drawn)
+    chunk = max(1, min(n_resamples, max_cells // (2 * total_drawn)))
     keys = [f"{stat}_{metric}" for _, stat, metric in CHANNEL_FIGURES]
     per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
     pooled = {key: np.empty(n_resamples) for key in keys}
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
         b = stop - start
-        pooled_minutes = np.empty((b, total))
-        pooled_clv_sum = np.zeros(b)
+        pooled_minutes = np.empty((b, total_drawn))
         offset = 0
-        for stratum, size, out in zip(strata, sizes, per_stratum, strict=True):
-            index = rng.integers(0, size, size=(b, size))
+        for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
+            index = rng.integers(0, size, size=(b, m))
             minutes = stratum[:, 0][index]
-            clv_mean = stratum[:, 1][index].mean(axis=1)
-            pooled_minutes[:, offset : offset + size] = minutes
-            pooled_clv_sum += clv_mean * size
+            pooled_minutes[:, offset : offset + m] = minutes
             out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
             out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
-            out["mean_clv"][start:stop] = clv_mean
-            offset += size
-        pooled["mean_minutes_watched"][start:stop] = pooled_minutes.mean(axis=1)
+            out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
+            offset += m
         pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
-        pooled["mean_clv"][start:stop] = pooled_clv_sum / total
+    for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
+        out["mean_minutes_watched"] = rescale_draws(
+            out["mean_minutes_watched"], float(stratum[:, 0].mean()), m, size
+        )
+        out["median_minutes_watched"] = rescale_draws(
+            out["median_minutes_watched"], float(np.median(stratum[:, 0])), m, size
+        )
+        out["mean_clv"] = rescale_draws(out["mean_clv"], float(stratum[:, 1].mean()), m, size)
+    all_minutes = np.concatenate([stratum[:, 0] for stratum in strata])
+    pooled["median_minutes_watched"] = rescale_draws(
+        pooled["median_minutes_watched"], float(np.median(all_minutes)), total_drawn, total
+    )
+    for key in ("mean_minutes_watched", "mean_clv"):
+        pooled[key] = sum(out[key] * size for out, size in zip(per_stratum, sizes, strict=True))
+        pooled[key] = pooled[key] / total
     return per_stratum, pooled
 
 
@@ -280,6 +323,7 @@ def channel_effects(
     confidence: float = 0.95,
     random_state: int = 42,
     max_cells: int = DEFAULT_MAX_CELLS,
+    max_rows: int | None = None,
 ) -> pd.DataFrame:
     """Per region (and all regions) and channel: figures with intervals and their gap to the region.
 
@@ -290,7 +334,10 @@ def channel_effects(
     Holm-adjusted over the region's channels (one family per region and figure).
 
     The bootstrap is stratified by channel: each resample redraws every channel's customers
-    with its own size, and the region's figure is computed on the union of those draws.
+    with its own size, and the region's figure is computed on the union of those draws. A
+    region with more than ``max_rows`` customers is resampled m-out-of-n (each channel with
+    the same fraction ``max_rows / customers`` of its size, spreads rescaled), which bounds the
+    cost for millions of customers.
 
     Parameters
     ----------
@@ -300,6 +347,8 @@ def channel_effects(
     n_resamples, confidence, random_state : see ``bootstrap_interval``.
     max_cells : int
         Memory bound of one resample chunk (values held at once).
+    max_rows : int, optional
+        Largest resample per region; None = always the plain bootstrap.
 
     Returns
     -------
@@ -318,8 +367,9 @@ def channel_effects(
             part.loc[part["channel_code"] == c, list(METRICS)].to_numpy(np.float64)
             for c in channels
         ]
+        ratio = 1.0 if max_rows is None else min(1.0, int(max_rows) / part.shape[0])
         draws, pooled = _stratified_draws(
-            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells
+            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells, ratio=ratio
         )
         region_values = part[list(METRICS)].to_numpy(np.float64)
         region_point = {
@@ -395,6 +445,7 @@ def segment_intervals(
     confidence: float = 0.95,
     random_state: int = 42,
     max_cells: int = DEFAULT_MAX_CELLS,
+    max_rows: int | None = None,
 ) -> pd.DataFrame:
     """Per segmentation method and segment: mean CLV and median minutes with bootstrap intervals.
 
@@ -406,6 +457,11 @@ def segment_intervals(
     segments_table : duckdb.DuckDBPyRelation or pandas.DataFrame
         One row per customer and method: ``segmentation_method``, ``segment_id``,
         ``customer_id``, ``minutes_watched``, ``clv``.
+    n_resamples, confidence, random_state : see ``bootstrap_interval``.
+    max_cells : int
+        Memory bound of one resample chunk.
+    max_rows : int, optional
+        Largest resample per segment (m-out-of-n above it, see ``bootstrap_statistics``).
 
     Returns
     -------
@@ -422,10 +478,14 @@ def segment_intervals(
         clv = part["clv"].to_numpy(np.float64)
         minutes = part["minutes_watched"].to_numpy(np.float64)
         clv_draws = bootstrap_statistics(
-            clv, n_resamples=n_resamples, random_state=rng, max_cells=max_cells
+            clv, n_resamples=n_resamples, random_state=rng, max_cells=max_cells, max_rows=max_rows
         )
         minutes_draws = bootstrap_statistics(
-            minutes, n_resamples=n_resamples, random_state=rng, max_cells=max_cells
+            minutes,
+            n_resamples=n_resamples,
+            random_state=rng,
+            max_cells=max_cells,
+            max_rows=max_rows,
         )
         row = {
             "segmentation_method": method,

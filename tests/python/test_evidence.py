@@ -202,3 +202,36 @@ def test_segment_intervals_cover_each_method_and_segment():
     assert (result["mean_clv"] <= result["mean_clv_ci_high"]).all()
     assert (result["median_minutes_ci_low"] <= result["median_minutes_watched"]).all()
     np.testing.assert_allclose(result["overall_mean_clv"], customers["clv"].mean())
+
+
+def test_m_out_of_n_bootstrap_matches_the_plain_bootstrap_interval():
+    sample = np.random.default_rng(9).lognormal(4, 1.5, size=40_000)
+    plain = evidence.bootstrap_statistics(sample, n_resamples=400, random_state=1)
+    capped = evidence.bootstrap_statistics(sample, n_resamples=400, random_state=1, max_rows=4_000)
+    for statistic in ("mean", "median"):
+        plain_low, plain_high = evidence.percentile_interval(plain[statistic], 0.95)
+        low, high = evidence.percentile_interval(capped[statistic], 0.95)
+        # Same width within sampling noise of 400 resamples, centred on the estimate.
+        assert (high - low) == pytest.approx(plain_high - plain_low, rel=0.2)
+        estimate = sample.mean() if statistic == "mean" else np.median(sample)
+        assert low < estimate < high
+
+
+def test_rescale_draws_shrinks_spread_by_root_ratio():
+    draws = np.array([8.0, 12.0])
+    np.testing.assert_allclose(evidence.rescale_draws(draws, 10.0, 25, 100), [9.0, 11.0])
+    np.testing.assert_array_equal(evidence.rescale_draws(draws, 10.0, 100, 100), draws)
+
+
+def test_channel_effects_with_a_row_cap_agree_with_the_full_bootstrap():
+    customers = pd.concat([_synthetic_customers(seed) for seed in range(8)], ignore_index=True)
+    customers["customer_id"] = np.arange(1, len(customers) + 1)
+    full = evidence.channel_effects(customers, n_resamples=400, random_state=2)
+    capped = evidence.channel_effects(customers, n_resamples=400, random_state=2, max_rows=2_000)
+    pd.testing.assert_series_equal(full["mean_clv"], capped["mean_clv"])
+    for name in ("median_minutes", "mean_clv", "mean_clv_difference"):
+        width_full = full[f"{name}_ci_high"] - full[f"{name}_ci_low"]
+        width_capped = capped[f"{name}_ci_high"] - capped[f"{name}_ci_low"]
+        np.testing.assert_allclose(width_capped, width_full, rtol=0.3)
+    planted = capped[(capped["region_code"] == 0) & (capped["channel_code"] == 3)].iloc[0]
+    assert planted["median_minutes_difference_p_adjusted"] < 0.05
