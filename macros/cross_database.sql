@@ -84,3 +84,16 @@
 {% macro duckdb__seed_row_position() -%}
     row_number() over (order by rowid)
 {%- endmacro %}
+
+{#- A number as text with thousands separators and a fixed number of decimals (for sentences). -#}
+{% macro format_number(expression, decimals=0) -%}
+    {{ return(adapter.dispatch('format_number', 'customer_segmentation')(expression, decimals)) }}
+{%- endmacro %}
+
+{% macro default__format_number(expression, decimals=0) -%}
+    cast(round(cast({{ expression }} as {{ type_double() }}), {{ decimals }}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro duckdb__format_number(expression, decimals=0) -%}
+    format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
+{%- endmacro %}

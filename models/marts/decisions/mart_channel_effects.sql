@@ -1,0 +1,71 @@
+{#-
+    Does the acquisition channel shape learning and value? Per region (and 'All regions') and
+    channel: median and mean minutes and mean CLV with bootstrap intervals, each figure's gap to
+    the region with its interval, and whether the gap is meaningful: significant after Holm's
+    correction over the region's channels AND at least `evidence_min_relative_difference` of the
+    region's value AND from at least `evidence_min_customers` customers.
+-#}
+{%- set figures = ['median_minutes_watched', 'mean_minutes_watched', 'mean_clv'] -%}
+{%- set python_names = {
+    'median_minutes_watched': 'median_minutes',
+    'mean_minutes_watched': 'mean_minutes',
+    'mean_clv': 'mean_clv'} -%}
+
+with estimates as (
+
+    select * from {{ ref('channel_effect_estimates') }}
+
+),
+
+regions as (
+
+    select * from {{ ref('stg_regions') }}
+
+),
+
+channels as (
+
+    select * from {{ ref('stg_channels') }}
+
+),
+
+final as (
+
+    select
+        cast(estimates.region_code as integer) as region,
+        coalesce(regions.region_name, 'All regions') as region_name,
+        estimates.region_code is null as is_all_regions,
+        cast(estimates.channel_code as integer) as channel,
+        channels.channel_name,
+        channels.is_social_media,
+        cast(estimates.customers as bigint) as customers,
+        cast(estimates.region_customers as bigint) as region_customers,
+        estimates.customers * 1.0 / estimates.region_customers as share_of_region,
+        estimates.customers < {{ var('evidence_min_customers') }} as is_too_few_customers,
+        {%- for figure in figures %}
+        {%- set source = python_names[figure] %}
+        estimates.{{ source }} as {{ figure }},
+        estimates.{{ source }}_ci_low as {{ figure }}_ci_low,
+        estimates.{{ source }}_ci_high as {{ figure }}_ci_high,
+        estimates.region_{{ source }} as region_{{ figure }},
+        estimates.{{ source }}_difference as {{ figure }}_difference,
+        estimates.{{ source }}_difference_ci_low as {{ figure }}_difference_ci_low,
+        estimates.{{ source }}_difference_ci_high as {{ figure }}_difference_ci_high,
+        estimates.{{ source }}_difference_p_adjusted as {{ figure }}_difference_p_adjusted,
+        (
+            estimates.{{ source }}_difference_p_adjusted < {{ var('evidence_alpha') }}
+            and abs(estimates.{{ source }}_difference)
+                >= {{ var('evidence_min_relative_difference') }}
+                    * abs(estimates.region_{{ source }})
+            and estimates.customers >= {{ var('evidence_min_customers') }}
+        ) as {{ figure }}_differs,
+        {%- endfor %}
+        cast(estimates.n_resamples as integer) as n_resamples,
+        estimates.confidence_level
+    from estimates
+    left join regions on estimates.region_code = regions.region_code
+    inner join channels on estimates.channel_code = channels.channel_code
+
+)
+
+select * from final

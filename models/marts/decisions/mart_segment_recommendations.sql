@@ -1,0 +1,217 @@
+{#-
+    Which segments deserve more or less spend? One row per segmentation method and segment: its
+    size, value and engagement tiers (thresholds in the `recommendation_tiers` seed), the
+    recommendation of the first matching rule of the `recommendation_rules` seed, and the rule's
+    rationale filled in with the segment's numbers. A segment no rule matches gets a null
+    recommendation, which the not_null test reports.
+-#}
+with segments as (
+
+    select * from {{ ref('dim_segments') }}
+
+),
+
+estimates as (
+
+    select * from {{ ref('segment_value_estimates') }}
+
+),
+
+tiers as (
+
+    select * from {{ ref('recommendation_tiers') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('recommendation_rules') }}
+
+),
+
+segment_figures as (
+
+    select
+        segments.segmentation_method,
+        segments.segment_id,
+        segments.segment_name,
+        segments.customers,
+        segments.share_of_customers,
+        estimates.mean_clv,
+        estimates.mean_clv_ci_low,
+        estimates.mean_clv_ci_high,
+        estimates.overall_mean_clv,
+        estimates.median_minutes_watched,
+        estimates.median_minutes_ci_low as median_minutes_watched_ci_low,
+        estimates.median_minutes_ci_high as median_minutes_watched_ci_high,
+        estimates.overall_median_minutes_watched
+    from segments
+    inner join estimates
+        on segments.segmentation_method = estimates.segmentation_method
+        and segments.segment_id = estimates.segment_id
+
+),
+
+measures as (
+
+    -- Every measure a tier can be defined on, one row per segment and measure.
+    {%- set measures = {
+        'share_of_customers': 'share_of_customers',
+        'mean_clv_vs_overall': 'mean_clv / nullif(overall_mean_clv, 0)',
+        'mean_clv_ci_low_vs_overall': 'mean_clv_ci_low / nullif(overall_mean_clv, 0)',
+        'mean_clv_ci_high_vs_overall': 'mean_clv_ci_high / nullif(overall_mean_clv, 0)',
+        'median_minutes_vs_overall':
+            'median_minutes_watched / nullif(overall_median_minutes_watched, 0)',
+        'median_minutes_ci_low_vs_overall':
+            'median_minutes_watched_ci_low / nullif(overall_median_minutes_watched, 0)',
+        'median_minutes_ci_high_vs_overall':
+            'median_minutes_watched_ci_high / nullif(overall_median_minutes_watched, 0)',
+    } %}
+    {%- for name, expression in measures.items() %}
+    select segmentation_method, segment_id, '{{ name }}' as measure, {{ expression }} as measure_value
+    from segment_figures
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+tier_candidates as (
+
+    select
+        segment_figures.segmentation_method,
+        segment_figures.segment_id,
+        tiers.dimension,
+        tiers.tier,
+        row_number() over (
+            partition by segment_figures.segmentation_method, segment_figures.segment_id,
+                tiers.dimension
+            order by tiers.priority
+        ) as match_order
+    from segment_figures
+    cross join tiers
+    left join measures
+        on segment_figures.segmentation_method = measures.segmentation_method
+        and segment_figures.segment_id = measures.segment_id
+        and tiers.measure = measures.measure
+    where
+        tiers.measure is null
+        or (
+            measures.measure_value is not null
+            and (tiers.min_value is null or measures.measure_value >= tiers.min_value)
+            and (tiers.max_value is null or measures.measure_value < tiers.max_value)
+        )
+
+),
+
+segment_tiers as (
+
+    select
+        segmentation_method,
+        segment_id,
+        max(case when dimension = 'size' then tier end) as size_tier,
+        max(case when dimension = 'value' then tier end) as value_tier,
+        max(case when dimension = 'engagement' then tier end) as engagement_tier
+    from tier_candidates
+    where match_order = 1
+    group by segmentation_method, segment_id
+
+),
+
+tiered as (
+
+    select
+        segment_figures.*,
+        segment_tiers.size_tier,
+        segment_tiers.value_tier,
+        segment_tiers.engagement_tier
+    from segment_figures
+    left join segment_tiers
+        on segment_figures.segmentation_method = segment_tiers.segmentation_method
+        and segment_figures.segment_id = segment_tiers.segment_id
+
+),
+
+rule_matches as (
+
+    select
+        tiered.segmentation_method,
+        tiered.segment_id,
+        rules.priority,
+        rules.recommendation,
+        rules.rationale,
+        row_number() over (
+            partition by tiered.segmentation_method, tiered.segment_id order by rules.priority
+        ) as match_order
+    from tiered
+    inner join rules
+        on {{ tier_condition('rules.size_tier', 'tiered.size_tier') }}
+        and {{ tier_condition('rules.value_tier', 'tiered.value_tier') }}
+        and {{ tier_condition('rules.engagement_tier', 'tiered.engagement_tier') }}
+
+),
+
+recommended as (
+
+    select
+        tiered.*,
+        rule_matches.priority as rule_priority,
+        rule_matches.recommendation,
+        rule_matches.rationale as rationale_template
+    from tiered
+    left join rule_matches
+        on tiered.segmentation_method = rule_matches.segmentation_method
+        and tiered.segment_id = rule_matches.segment_id
+        and rule_matches.match_order = 1
+
+),
+
+final as (
+
+    {%- set placeholders = {
+        'segment_name': 'segment_name',
+        'customers': format_number('customers', 0),
+        'share': format_number('100 * share_of_customers', 1) ~ " || ' %'",
+        'size_tier': 'size_tier',
+        'value_tier': 'value_tier',
+        'engagement_tier': 'engagement_tier',
+        'mean_clv': format_number('mean_clv', 2),
+        'mean_clv_ci_low': format_number('mean_clv_ci_low', 2),
+        'mean_clv_ci_high': format_number('mean_clv_ci_high', 2),
+        'overall_mean_clv': format_number('overall_mean_clv', 2),
+        'median_minutes': format_number('median_minutes_watched', 0),
+        'median_minutes_ci_low': format_number('median_minutes_watched_ci_low', 0),
+        'median_minutes_ci_high': format_number('median_minutes_watched_ci_high', 0),
+        'overall_median_minutes': format_number('overall_median_minutes_watched', 0),
+    } %}
+    {%- set ns = namespace(rationale='rationale_template') %}
+    {%- for name, expression in placeholders.items() %}
+    {%- set ns.rationale = "replace(" ~ ns.rationale ~ ", '{" ~ name ~ "}', coalesce(" ~ expression ~ ", ''))" %}
+    {%- endfor %}
+
+    select
+        segmentation_method,
+        segment_id,
+        segment_name,
+        customers,
+        share_of_customers,
+        size_tier,
+        mean_clv,
+        mean_clv_ci_low,
+        mean_clv_ci_high,
+        overall_mean_clv,
+        value_tier,
+        median_minutes_watched,
+        median_minutes_watched_ci_low,
+        median_minutes_watched_ci_high,
+        overall_median_minutes_watched,
+        engagement_tier,
+        rule_priority,
+        recommendation,
+        {{ ns.rationale }} as rationale
+    from recommended
+
+)
+
+select * from final

@@ -1,0 +1,24 @@
+{#- Every segment of dim_segments has exactly one row, with a recommendation, in the recommendations mart. -#}
+with segments as (
+
+    select segmentation_method, segment_id from {{ ref('dim_segments') }}
+
+),
+
+recommendations as (
+
+    select segmentation_method, segment_id, recommendation
+    from {{ ref('mart_segment_recommendations') }}
+
+)
+
+select
+    segments.segmentation_method,
+    segments.segment_id,
+    count(recommendations.recommendation) as recommendations
+from segments
+left join recommendations
+    on segments.segmentation_method = recommendations.segmentation_method
+    and segments.segment_id = recommendations.segment_id
+group by segments.segmentation_method, segments.segment_id
+having count(recommendations.recommendation) <> 1
