@@ -12,7 +12,7 @@ report can be rendered from an older or partial build and a new mart needs only 
 Examples
 --------
 >>> from customer_segmentation.report import write_report
->>> write_report("customer_segmentation.duckdb", "reports/segmentation_report.html")  # doctest: +SKIP
+>>> write_report("customer_segmentation.duckdb", "reports/report.html")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -123,8 +123,15 @@ def _annotate(ax, values: np.ndarray, fmt: str, threshold: float | None = None) 
         if np.isnan(value):
             continue
         strong = threshold is not None and abs(value) > threshold
-        ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=8,
-                color="white" if strong else "black")
+        ax.text(
+            j,
+            i,
+            format(value, fmt),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if strong else "black",
+        )
 
 
 def correlation_figure(customers: pd.DataFrame, columns: Sequence[str] = RAW_VARIABLES) -> Figure:
@@ -157,8 +164,14 @@ def minutes_clv_figure(customers: pd.DataFrame, segments: pd.DataFrame) -> Figur
     ordered = segments.sort_values("segment_id")
     for color, (_, row) in zip(_segment_colors(len(ordered)), ordered.iterrows(), strict=True):
         members = customers[customers["kmeans_segment_id"] == row["segment_id"]]
-        ax.scatter(members["minutes_watched"], members["clv"], s=6, alpha=0.6, color=color,
-                   label=f"{row['segment_id']}. {row['segment_name']} ({len(members):,})")
+        ax.scatter(
+            members["minutes_watched"],
+            members["clv"],
+            s=6,
+            alpha=0.6,
+            color=color,
+            label=f"{row['segment_id']}. {row['segment_name']} ({len(members):,})",
+        )
     ax.set_xscale("symlog", linthresh=10)
     ax.set_xlim(left=0)
     ax.set_xlabel("minutes watched (symmetric log scale: linear below 10, log above)")
@@ -179,9 +192,12 @@ def k_selection_figure(k_selection: pd.DataFrame, chosen_k: int | None = None) -
         raise ValueError("k-selection table needs a column 'k' or 'n_segments'")
     frame = k_selection.sort_values(k_column)
     criteria = [
-        c for c in frame.columns
-        if c != k_column and pd.api.types.is_numeric_dtype(frame[c])
-        and not pd.api.types.is_bool_dtype(frame[c]) and frame[c].notna().any()
+        c
+        for c in frame.columns
+        if c != k_column
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and frame[c].notna().any()
     ]
     if not criteria:
         raise ValueError("k-selection table has no numeric criterion columns")
@@ -195,7 +211,7 @@ def k_selection_figure(k_selection: pd.DataFrame, chosen_k: int | None = None) -
             ax.axvline(chosen_k, color="crimson", linestyle="--", linewidth=1)
         ax.set_title(criterion, fontsize=9)
         ax.set_xlabel("k")
-    for ax in axes[len(criteria):]:
+    for ax in axes[len(criteria) :]:
         ax.set_visible(False)
     fig.suptitle("Criteria against the number of segments (dashed: this build's k)")
     fig.tight_layout()
@@ -230,12 +246,27 @@ def dendrogram_figure(merges: pd.DataFrame, leaves: int = DENDROGRAM_LEAVES) -> 
     n_segments = int(kept.min()) if not kept.empty else len(Z) + 1
     fig = Figure(figsize=(10, 5))
     ax = fig.subplots()
-    dendrogram(Z, ax=ax, truncate_mode="lastp", p=min(leaves, len(Z) + 1), color_threshold=cut,
-               above_threshold_color="grey", show_leaf_counts=True, leaf_rotation=90,
-               leaf_font_size=8)
+    dendrogram(
+        Z,
+        ax=ax,
+        truncate_mode="lastp",
+        p=min(leaves, len(Z) + 1),
+        color_threshold=cut,
+        above_threshold_color="grey",
+        show_leaf_counts=True,
+        leaf_rotation=90,
+        leaf_font_size=8,
+    )
     ax.axhline(cut, color="crimson", linestyle="--", linewidth=1.2)
-    ax.text(ax.get_xlim()[1], cut, f"  cut: {n_segments} segments", color="crimson",
-            va="bottom", ha="right", fontsize=9)
+    ax.text(
+        ax.get_xlim()[1],
+        cut,
+        f"  cut: {n_segments} segments",
+        color="crimson",
+        va="bottom",
+        ha="right",
+        fontsize=9,
+    )
     ax.set_ylabel("Ward merge height")
     ax.set_xlabel("clusters (customers in brackets)")
     ax.set_title(f"Ward dendrogram, top {min(leaves, len(Z) + 1)} clusters")
@@ -245,14 +276,20 @@ def dendrogram_figure(merges: pd.DataFrame, leaves: int = DENDROGRAM_LEAVES) -> 
 def segment_sizes_figure(segments: pd.DataFrame) -> Figure:
     """Customers per segment, one panel per segmentation method (dim_segments)."""
     methods = sorted(segments["segmentation_method"].unique())
-    fig = Figure(figsize=(6 * len(methods), 0.45 * segments.groupby(
-        "segmentation_method").size().max() + 1.5))
+    fig = Figure(
+        figsize=(
+            6 * len(methods),
+            0.45 * segments.groupby("segmentation_method").size().max() + 1.5,
+        )
+    )
     axes = np.atleast_1d(fig.subplots(1, len(methods)))
     for ax, method in zip(axes, methods, strict=True):
         rows = segments[segments["segmentation_method"] == method].sort_values(
-            "segment_id", ascending=False)
-        labels = [f"{i}. {n}" for i, n in zip(rows["segment_id"], rows["segment_name"],
-                                              strict=True)]
+            "segment_id", ascending=False
+        )
+        labels = [
+            f"{i}. {n}" for i, n in zip(rows["segment_id"], rows["segment_name"], strict=True)
+        ]
         bars = ax.barh(labels, rows["customers"], color="steelblue")
         ax.bar_label(bars, labels=[f"{c:,}" for c in rows["customers"]], fontsize=8, padding=2)
         ax.set_title(f"{method}: customers per segment")
@@ -264,15 +301,15 @@ def segment_sizes_figure(segments: pd.DataFrame) -> Figure:
 
 def profile_heatmap_figure(centroids: pd.DataFrame, segments: pd.DataFrame) -> Figure:
     """Segment x feature centres: colour = z-score, text = value in original units."""
-    centres = centroids.merge(
-        segments[["segment_id", "segment_name"]], on="segment_id", how="left"
-    )
+    centres = centroids.merge(segments[["segment_id", "segment_name"]], on="segment_id", how="left")
     centres["label"] = centres["segment_id"].astype(str) + ". " + centres["segment_name"]
     order = centres.sort_values("feature_position")["feature_name"].unique()
-    z = centres.pivot_table(index=["segment_id", "label"], columns="feature_name",
-                            values="center_standardised")[order]
-    original = centres.pivot_table(index=["segment_id", "label"], columns="feature_name",
-                                   values="center_original_units")[order]
+    z = centres.pivot_table(
+        index=["segment_id", "label"], columns="feature_name", values="center_standardised"
+    )[order]
+    original = centres.pivot_table(
+        index=["segment_id", "label"], columns="feature_name", values="center_original_units"
+    )[order]
     values = z.to_numpy()
     # One-hot columns of small segments reach z-scores of 8+; saturate at 3 so the usual
     # +-1 differences stay visible.
@@ -285,10 +322,20 @@ def profile_heatmap_figure(centroids: pd.DataFrame, segments: pd.DataFrame) -> F
     for (i, j), value in np.ndenumerate(original.to_numpy()):
         feature = order[j]
         rounded = round(float(value), 2) + 0.0  # no "-0.00" for shares of zero
-        text = f"{value:,.0f}" if feature.startswith("minutes") or feature == "clv" else (
-            f"{rounded:.2f}")
-        ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                color="white" if abs(values[i, j]) > limit * 0.6 else "black")
+        text = (
+            f"{value:,.0f}"
+            if feature.startswith("minutes") or feature == "clv"
+            else (f"{rounded:.2f}")
+        )
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if abs(values[i, j]) > limit * 0.6 else "black",
+        )
     fig.colorbar(image, ax=ax, label="centre, z-score (text: original units / share)")
     ax.set_title("Segment profiles: k-means centres per feature")
     return fig
@@ -318,8 +365,15 @@ def region_channel_figure(performance: pd.DataFrame) -> Figure:
         middle = float(np.median(finite)) if finite.size else 0.0
         for (i, j), value in np.ndenumerate(values):
             if np.isfinite(value):
-                ax.text(j, i, format(value, fmt), ha="center", va="center", fontsize=7,
-                        color="white" if value < middle else "black")
+                ax.text(
+                    j,
+                    i,
+                    format(value, fmt),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if value < middle else "black",
+                )
         ax.set_title(title)
         fig.colorbar(image, ax=ax, shrink=0.8)
     fig.suptitle("Region x acquisition channel")
@@ -357,14 +411,14 @@ class Section:
 
 
 def _kmeans_segments(data: ReportData) -> pd.DataFrame:
-    return data.table("dim_segments", where="segmentation_method = 'kmeans'",
-                      order_by="segment_id")
+    return data.table("dim_segments", where="segmentation_method = 'kmeans'", order_by="segment_id")
 
 
 def _overview(data: ReportData) -> str:
     segments = data.table("dim_segments")
     customers = data.connection.sql(
-        f"select count(*), sum(clv), avg(minutes_watched) from {data.relation('fct_customer_segments')}"
+        "select count(*), sum(clv), avg(minutes_watched) "
+        f"from {data.relation('fct_customer_segments')}"
     ).fetchall()[0]
     rejected = data.connection.sql(
         f"select count(*) from {data.relation('customers_rejected')}"
@@ -375,17 +429,22 @@ def _overview(data: ReportData) -> str:
         "rejected (see <code>customers_rejected</code>)</li>",
         f"<li>total CLV <b>{customers[1]:,.2f}</b>, mean watch time "
         f"<b>{customers[2]:,.0f}</b> minutes</li>",
-        "<li>segments: " + ", ".join(f"{m} <b>{n}</b>" for m, n in sorted(per_method.items()))
+        "<li>segments: "
+        + ", ".join(f"{m} <b>{n}</b>" for m, n in sorted(per_method.items()))
         + "</li>",
     ]
     kmeans = segments[segments["segmentation_method"] == "kmeans"]
     if not kmeans.empty:
         top_clv = kmeans.loc[kmeans["mean_clv"].idxmax()]
         top_minutes = kmeans.loc[kmeans["mean_minutes_watched"].idxmax()]
-        items.append(f"<li>highest mean CLV: <b>{html.escape(top_clv['segment_name'])}</b> "
-                     f"({top_clv['mean_clv']:,.2f})</li>")
-        items.append(f"<li>highest mean watch time: <b>{html.escape(top_minutes['segment_name'])}"
-                     f"</b> ({top_minutes['mean_minutes_watched']:,.0f} minutes)</li>")
+        items.append(
+            f"<li>highest mean CLV: <b>{html.escape(top_clv['segment_name'])}</b> "
+            f"({top_clv['mean_clv']:,.2f})</li>"
+        )
+        items.append(
+            f"<li>highest mean watch time: <b>{html.escape(top_minutes['segment_name'])}"
+            f"</b> ({top_minutes['mean_minutes_watched']:,.0f} minutes)</li>"
+        )
     return "<ul>" + "".join(items) + "</ul>"
 
 
@@ -396,36 +455,42 @@ def _correlation(data: ReportData) -> str:
 
 def _scatter(data: ReportData) -> str:
     customers = data.table("fct_customer_segments")
-    return figure_to_img(minutes_clv_figure(customers, _kmeans_segments(data)),
-                         "minutes watched against CLV by segment")
+    return figure_to_img(
+        minutes_clv_figure(customers, _kmeans_segments(data)),
+        "minutes watched against CLV by segment",
+    )
 
 
 def _k_selection(data: ReportData) -> str:
     name = next(n for n in ("k_selection", "mart_k_selection") if data.has(n))
     chosen = len(_kmeans_segments(data)) if data.has("dim_segments") else None
-    return figure_to_img(k_selection_figure(data.table(name), chosen_k=chosen),
-                         "k-selection criteria against k")
+    return figure_to_img(
+        k_selection_figure(data.table(name), chosen_k=chosen), "k-selection criteria against k"
+    )
 
 
 def _dendrogram(data: ReportData) -> str:
-    return figure_to_img(dendrogram_figure(data.table("mart_ward_dendrogram")),
-                         "Ward dendrogram with the cut")
+    return figure_to_img(
+        dendrogram_figure(data.table("mart_ward_dendrogram")), "Ward dendrogram with the cut"
+    )
 
 
 def _sizes(data: ReportData) -> str:
-    return figure_to_img(segment_sizes_figure(data.table("dim_segments")),
-                         "customers per segment")
+    return figure_to_img(segment_sizes_figure(data.table("dim_segments")), "customers per segment")
 
 
 def _profiles(data: ReportData) -> str:
     centroids = data.table("segment_centroids", where="segmentation_method = 'kmeans'")
-    return figure_to_img(profile_heatmap_figure(centroids, _kmeans_segments(data)),
-                         "segment profile heatmap")
+    return figure_to_img(
+        profile_heatmap_figure(centroids, _kmeans_segments(data)), "segment profile heatmap"
+    )
 
 
 def _region_channel(data: ReportData) -> str:
-    return figure_to_img(region_channel_figure(data.table("mart_region_channel_performance")),
-                         "region by channel heatmaps")
+    return figure_to_img(
+        region_channel_figure(data.table("mart_region_channel_performance")),
+        "region by channel heatmaps",
+    )
 
 
 SEGMENT_TABLE_COLUMNS = (
@@ -479,27 +544,61 @@ def _has_k_selection(data: ReportData) -> bool:
 
 
 SECTIONS: list[Section] = [
-    Section("overview", "Overview", ("dim_segments", "fct_customer_segments",
-                                      "customers_rejected"), _overview),
-    Section("correlation", "Correlation of the raw variables", ("fct_customer_segments",),
-            _correlation, "Region and channel are codes, so their correlations only hint at "
-            "structure; the clustering sees them one-hot encoded."),
-    Section("scatter", "Watch time against CLV", ("fct_customer_segments", "dim_segments"),
-            _scatter, "Minutes are heavy-tailed and include zeros (never watched), so the x axis "
-            "is symmetric-log: linear up to 10 minutes, logarithmic above."),
-    Section("k-selection", "Choosing k", ("k_selection",), _k_selection,
-            "Each criterion from the k_selection model against k."),
-    Section("dendrogram", "Ward dendrogram", ("mart_ward_dendrogram",), _dendrogram,
-            "The last merges of the Ward tree; the dashed line is where the tree is cut into "
-            "n_segments segments (every merge above it is undone)."),
+    Section(
+        "overview",
+        "Overview",
+        ("dim_segments", "fct_customer_segments", "customers_rejected"),
+        _overview,
+    ),
+    Section(
+        "correlation",
+        "Correlation of the raw variables",
+        ("fct_customer_segments",),
+        _correlation,
+        "Region and channel are codes, so their correlations only hint at "
+        "structure; the clustering sees them one-hot encoded.",
+    ),
+    Section(
+        "scatter",
+        "Watch time against CLV",
+        ("fct_customer_segments", "dim_segments"),
+        _scatter,
+        "Minutes are heavy-tailed and include zeros (never watched), so the x axis "
+        "is symmetric-log: linear up to 10 minutes, logarithmic above.",
+    ),
+    Section(
+        "k-selection",
+        "Choosing k",
+        ("k_selection",),
+        _k_selection,
+        "Each criterion from the k_selection model against k.",
+    ),
+    Section(
+        "dendrogram",
+        "Ward dendrogram",
+        ("mart_ward_dendrogram",),
+        _dendrogram,
+        "The last merges of the Ward tree; the dashed line is where the tree is cut into "
+        "n_segments segments (every merge above it is undone).",
+    ),
     Section("sizes", "Segment sizes", ("dim_segments",), _sizes),
-    Section("profiles", "Segment profiles", ("segment_centroids", "dim_segments"), _profiles,
-            "Colour: the k-means centre in z-scores (red above the average, blue below). Text: "
-            "the centre in original units (minutes, CLV) or the share of the segment's customers "
-            "(one-hot channel and region columns)."),
-    Section("region-channel", "Region x channel", ("mart_region_channel_performance",),
-            _region_channel, "Where customers come from, and what they are worth, per region "
-            "and acquisition channel (all segments together)."),
+    Section(
+        "profiles",
+        "Segment profiles",
+        ("segment_centroids", "dim_segments"),
+        _profiles,
+        "Colour: the k-means centre in z-scores (red above the average, blue below). Text: "
+        "the centre in original units (minutes, CLV) or the share of the segment's customers "
+        "(one-hot channel and region columns).",
+    ),
+    Section(
+        "region-channel",
+        "Region x channel",
+        ("mart_region_channel_performance",),
+        _region_channel,
+        "Where customers come from, and what they are worth, per region "
+        "and acquisition channel (all segments together).",
+    ),
     Section("segments", "Segments", ("dim_segments",), _segment_table),
     Section("rejected", "Rejected input rows", ("customers_rejected",), _rejected),
 ]
@@ -537,7 +636,10 @@ class RenderedReport:
 
 
 def render_report(
-    data: ReportData, *, title: str = "Customer segmentation report", source: str = "",
+    data: ReportData,
+    *,
+    title: str = "Customer segmentation report",
+    source: str = "",
     sections: Sequence[Section] | None = None,
 ) -> RenderedReport:
     """Render every section whose relations exist into one HTML page."""
@@ -550,9 +652,11 @@ def render_report(
         heading = f'<h2 id="{section.key}">{html.escape(section.title)}</h2>'
         if missing:
             result.skipped[section.key] = missing
-            body.append(f'<section>{heading}<p class="skipped">Skipped: this build has no '
-                        f"{', '.join(f'<code>{html.escape(m)}</code>' for m in missing)}.</p>"
-                        "</section>")
+            body.append(
+                f'<section>{heading}<p class="skipped">Skipped: this build has no '
+                f"{', '.join(f'<code>{html.escape(m)}</code>' for m in missing)}.</p>"
+                "</section>"
+            )
             continue
         note = f'<p class="note">{html.escape(section.note)}</p>' if section.note else ""
         body.append(f"<section>{heading}{note}{section.render(data)}</section>")
@@ -561,9 +665,9 @@ def render_report(
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     meta = f"Rendered {stamp}" + (f" from <code>{html.escape(source)}</code>" if source else "")
     result.html = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p class=\"meta\">{meta}</p>"
+        f'<h1>{html.escape(title)}</h1><p class="meta">{meta}</p>'
         f"<nav>{''.join(nav)}</nav>{''.join(body)}</body></html>\n"
     )
     result.seconds = time.perf_counter() - started
@@ -580,7 +684,9 @@ def write_report(database: str | Path, out: str | Path) -> RenderedReport:
     """
     database = Path(database)
     if not database.is_file():
-        raise FileNotFoundError(f"{database}: no such DuckDB file; run `dbt build` (make build) first")
+        raise FileNotFoundError(
+            f"{database}: no such DuckDB file; run `dbt build` (make build) first"
+        )
     with duckdb.connect(str(database), read_only=True) as connection:
         report = render_report(ReportData(connection), source=database.name)
     out = Path(out)

@@ -28,7 +28,8 @@ def docs_artifacts(embedded_build):
 
 def _models(manifest):
     return {
-        uid: node for uid, node in manifest["nodes"].items()
+        uid: node
+        for uid, node in manifest["nodes"].items()
         if node["resource_type"] == "model" and node["package_name"] == "customer_segmentation"
     }
 
@@ -56,8 +57,9 @@ def test_every_mart_column_is_described_and_exists(docs_artifacts):
         built = set(catalog["nodes"][uid]["columns"])
         described = {name for name, c in node["columns"].items() if c["description"].strip()}
         problems += [f"{uid}.{c}: no description" for c in sorted(built - described)]
-        problems += [f"{uid}.{c}: described but not built" for c in sorted(set(node["columns"])
-                                                                           - built)]
+        problems += [
+            f"{uid}.{c}: described but not built" for c in sorted(set(node["columns"]) - built)
+        ]
     assert problems == []
 
 

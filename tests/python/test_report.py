@@ -48,17 +48,23 @@ def test_cut_height_separates_the_segments():
 
 def test_figures_draw_from_small_frames():
     rng = np.random.default_rng(2)
-    customers = pd.DataFrame({
-        "minutes_watched": np.r_[0.0, rng.lognormal(6, 1.5, 99)],
-        "clv": rng.gamma(3, 40, 100),
-        "region": rng.integers(0, 3, 100),
-        "channel": rng.integers(1, 9, 100),
-        "kmeans_segment_id": rng.integers(1, 4, 100),
-    })
-    segments = pd.DataFrame({
-        "segmentation_method": "kmeans", "segment_id": [1, 2, 3],
-        "segment_name": ["A", "B", "C"], "customers": [40, 35, 25],
-    })
+    customers = pd.DataFrame(
+        {
+            "minutes_watched": np.r_[0.0, rng.lognormal(6, 1.5, 99)],
+            "clv": rng.gamma(3, 40, 100),
+            "region": rng.integers(0, 3, 100),
+            "channel": rng.integers(1, 9, 100),
+            "kmeans_segment_id": rng.integers(1, 4, 100),
+        }
+    )
+    segments = pd.DataFrame(
+        {
+            "segmentation_method": "kmeans",
+            "segment_id": [1, 2, 3],
+            "segment_name": ["A", "B", "C"],
+            "customers": [40, 35, 25],
+        }
+    )
     X = rng.normal(size=(30, 2))
     figures = [
         report.correlation_figure(customers),
@@ -66,7 +72,9 @@ def test_figures_draw_from_small_frames():
         report.segment_sizes_figure(segments),
         report.dendrogram_figure(dendrogram_frame(linkage(X, "ward"), 3), leaves=10),
         report.k_selection_figure(
-            pd.DataFrame({"k": [2, 3, 4], "inertia": [9.0, 5.0, 4.0], "silhouette": [.3, .4, .2]}),
+            pd.DataFrame(
+                {"k": [2, 3, 4], "inertia": [9.0, 5.0, 4.0], "silhouette": [0.3, 0.4, 0.2]}
+            ),
             chosen_k=3,
         ),
     ]
@@ -92,12 +100,16 @@ def test_missing_relations_skip_their_sections():
         connection.sql(
             "create table marts.mart_ward_dendrogram as select * from (values "
             "(1, 0, 1, 1.0, 2, 2, false), (2, 2, 3, 3.0, 3, 1, true)) "
-            "t(merge_step, left_node, right_node, height, customers, n_clusters_after, is_above_cut)"
+            "t(merge_step, left_node, right_node, height, customers, n_clusters_after, "
+            "is_above_cut)"
         )
         rendered = report.render_report(report.ReportData(connection))
     assert rendered.rendered == ["dendrogram"]
-    assert rendered.skipped["overview"] == ["dim_segments", "fct_customer_segments",
-                                            "customers_rejected"]
+    assert rendered.skipped["overview"] == [
+        "dim_segments",
+        "fct_customer_segments",
+        "customers_rejected",
+    ]
     assert "k_selection" in rendered.skipped["k-selection"]
     assert rendered.html.count("Skipped: this build has no") == len(report.SECTIONS) - 1
 
@@ -115,8 +127,9 @@ def embedded_report(embedded_build, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "segmentation_report.html"
     # Another read-only reader at the same time, as a BI tool would be.
     with duckdb.connect(str(embedded_build.database), read_only=True):
-        assert cli_main(["report", "--database", str(embedded_build.database),
-                         "--out", str(out)]) == 0
+        assert (
+            cli_main(["report", "--database", str(embedded_build.database), "--out", str(out)]) == 0
+        )
     return out
 
 
@@ -126,15 +139,23 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
     with duckdb.connect(str(embedded_build.database), read_only=True) as connection:
         data = report.ReportData(connection)
         expected_skips = {s.key for s in report.SECTIONS if report._missing(s, data)}
-        names = [r[0] for r in connection.sql(
-            "select segment_name from marts.dim_segments").fetchall()]
+        names = [
+            r[0] for r in connection.sql("select segment_name from marts.dim_segments").fetchall()
+        ]
     assert expected_skips <= {"k-selection"}
     for section in report.SECTIONS:
         assert f'id="{section.key}"' in text
     n_images = len(re.findall(r"<img ", text))
     # One picture per figure section that could be drawn.
-    figure_sections = {"correlation", "scatter", "k-selection", "dendrogram", "sizes",
-                       "profiles", "region-channel"}
+    figure_sections = {
+        "correlation",
+        "scatter",
+        "k-selection",
+        "dendrogram",
+        "sizes",
+        "profiles",
+        "region-channel",
+    }
     assert n_images == len(figure_sections - expected_skips)
     # Self-contained: every image is inline, nothing is fetched from elsewhere.
     assert len(re.findall(r'src="data:image/png;base64,', text)) == n_images
@@ -168,24 +189,37 @@ def chromium_binary() -> str:
         path = shutil.which(name)
         if path:
             return path
-    pytest.fail("headless Chromium not found: `make setup` installs Debian's chromium as root "
-                "(apt-get install -y chromium)")
+    pytest.fail(
+        "headless Chromium not found: `make setup` installs Debian's chromium as root "
+        "(apt-get install -y chromium)"
+    )
 
 
 def chromium_args(user_data_dir) -> list[str]:
-    return [chromium_binary(), "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", f"--user-data-dir={user_data_dir}",
-            "--virtual-time-budget=10000"]
+    return [
+        chromium_binary(),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        f"--user-data-dir={user_data_dir}",
+        "--virtual-time-budget=10000",
+    ]
 
 
 @pytest.mark.integration
 def test_report_renders_in_headless_chromium(embedded_report, tmp_path):
     page = tmp_path / "checked.html"
-    page.write_text(embedded_report.read_text(encoding="utf-8").replace(
-        "<head>", "<head>" + CHECK_SCRIPT, 1), encoding="utf-8")
+    page.write_text(
+        embedded_report.read_text(encoding="utf-8").replace("<head>", "<head>" + CHECK_SCRIPT, 1),
+        encoding="utf-8",
+    )
     completed = subprocess.run(
         [*chromium_args(tmp_path / "profile"), "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     found = re.search(r'<pre id="report-check">(.*?)</pre>', completed.stdout, re.S)
@@ -202,11 +236,16 @@ def test_report_renders_in_headless_chromium(embedded_report, tmp_path):
 def test_broken_image_is_detected(tmp_path):
     """The Chromium check can fail: an image that does not decode is reported."""
     page = tmp_path / "broken.html"
-    page.write_text("<!DOCTYPE html><html><head>" + CHECK_SCRIPT + "</head><body>"
-                    '<img alt="bad" src="data:image/png;base64,AAAA"></body></html>')
+    page.write_text(
+        "<!DOCTYPE html><html><head>" + CHECK_SCRIPT + "</head><body>"
+        '<img alt="bad" src="data:image/png;base64,AAAA"></body></html>'
+    )
     completed = subprocess.run(
         [*chromium_args(tmp_path / "profile"), "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=180, env={**os.environ, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
     )
     found = re.search(r'<pre id="report-check">(.*?)</pre>', completed.stdout, re.S)
     assert found, completed.stderr[-3000:]

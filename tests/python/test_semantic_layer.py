@@ -73,8 +73,12 @@ def run_mf(command: str, project: Path, database: Path, out: Path) -> list[dict[
     }
     env.pop("DBT_TARGET_PATH", None)
     completed = subprocess.run(
-        [MF, *args[1:], "--csv", str(out)], cwd=project, env=env, capture_output=True,
-        text=True, timeout=300,
+        [MF, *args[1:], "--csv", str(out)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     with out.open(newline="", encoding="utf-8") as handle:
@@ -127,7 +131,7 @@ def test_clv_and_minutes_by_channel_within_region(readme_results, embedded_build
 def test_segment_with_highest_clv(readme_results, embedded_build):
     rows = _find(readme_results, "customer__kmeans_segment_name", "--limit 1")
     assert len(rows) == 1
-    (name, mean_clv, customers, share), = embedded_build.query(
+    ((name, mean_clv, customers, share),) = embedded_build.query(
         "select segment_name, mean_clv, customers, share_of_customers from marts.dim_segments "
         "where segmentation_method = 'kmeans' order by mean_clv desc limit 1"
     )
@@ -139,12 +143,17 @@ def test_segment_with_highest_clv(readme_results, embedded_build):
 
 def test_ward_segments_and_shares(readme_results, embedded_build):
     rows = _find(readme_results, "customer__ward_segment_name")
-    expected = dict(embedded_build.query(
-        "select segment_name, total_clv from marts.dim_segments where segmentation_method = 'ward'"
-    ))
+    expected = dict(
+        embedded_build.query(
+            "select segment_name, total_clv from marts.dim_segments "
+            "where segmentation_method = 'ward'"
+        )
+    )
     assert {r["customer__ward_segment_name"] for r in rows} == set(expected)
     for row in rows:
-        assert float(row["total_clv"]) == pytest.approx(expected[row["customer__ward_segment_name"]])
+        assert float(row["total_clv"]) == pytest.approx(
+            expected[row["customer__ward_segment_name"]]
+        )
     assert sum(float(r["share_of_customers"]) for r in rows) == pytest.approx(1.0)
 
 
