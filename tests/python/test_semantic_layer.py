@@ -171,3 +171,25 @@ def test_clv_per_watched_hour_and_median(readme_results, embedded_build):
         clv_per_hour, median = expected[row["customer__region_name"]]
         assert float(row["clv_per_watched_hour"]) == pytest.approx(clv_per_hour)
         assert float(row["median_minutes_watched"]) == pytest.approx(median)
+
+
+def test_snapshot_date_var_stamps_the_customers_and_is_checked(dbt_runner):
+    good = dbt_runner(
+        [
+            "compile",
+            "-s",
+            "sem_customers",
+            "metricflow_time_spine",
+            "--vars",
+            "{snapshot_date: '2024-03-01'}",
+        ],
+        name="good",
+    )
+    assert good.returncode == 0, good.output[-3000:]
+    compiled = list((good.database.parent / "target" / "compiled").rglob("sem_customers.sql"))
+    assert compiled and "cast('2024-03-01' as date)" in compiled[0].read_text()
+    bad = dbt_runner(
+        ["compile", "-s", "sem_customers", "--vars", "{snapshot_date: 'yesterday'}"], name="bad"
+    )
+    assert bad.returncode != 0
+    assert "var snapshot_date: expected a date 'YYYY-MM-DD', got 'yesterday'" in bad.output
