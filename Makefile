@@ -50,7 +50,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 $(DATABASE):
-	$(MAKE) build
+	DBT_DUCKDB_PATH=$(DATABASE) $(MAKE) build
 
 # Render the HTML report from the marts (read-only); builds first when the database is missing.
 report: setup $(DATABASE)

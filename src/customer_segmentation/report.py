@@ -56,6 +56,8 @@ __all__ = [
 SEARCH_SCHEMAS = ("marts", "clustering", "intermediate", "staging", "raw")
 RAW_VARIABLES = ("minutes_watched", "clv", "region", "channel")
 DENDROGRAM_LEAVES = 30
+#: Names the number-of-segments column of a k-selection table may have.
+K_COLUMNS = ("k", "n_segments", "n_clusters")
 
 
 # ---------------------------------------------------------------------------- data access
@@ -184,12 +186,19 @@ def minutes_clv_figure(customers: pd.DataFrame, segments: pd.DataFrame) -> Figur
 def k_selection_figure(k_selection: pd.DataFrame, chosen_k: int | None = None) -> Figure:
     """Every numeric criterion of a k-selection table against k, one small panel each.
 
-    ``k_selection`` needs a column ``k`` (or ``n_segments``); every other numeric column is a
-    criterion. ``chosen_k`` draws a vertical line at the build's k.
+    ``k_selection`` needs a column named as in ``K_COLUMNS`` (``k``, ``n_segments`` or
+    ``n_clusters``); every other numeric, non-boolean column is a criterion (columns saying
+    which k a criterion favours are text or boolean and are left out). A long table with
+    columns ``criterion`` and ``value`` is pivoted first. ``chosen_k`` draws a vertical line at
+    the build's k.
     """
-    k_column = "k" if "k" in k_selection.columns else "n_segments"
-    if k_column not in k_selection.columns:
-        raise ValueError("k-selection table needs a column 'k' or 'n_segments'")
+    k_column = next((c for c in K_COLUMNS if c in k_selection.columns), None)
+    if k_column is not None and {"criterion", "value"} <= set(k_selection.columns):
+        k_selection = k_selection.pivot_table(
+            index=k_column, columns="criterion", values="value"
+        ).reset_index()
+    if k_column is None:
+        raise ValueError(f"k-selection table needs a column named one of {', '.join(K_COLUMNS)}")
     frame = k_selection.sort_values(k_column)
     criteria = [
         c

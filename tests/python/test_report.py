@@ -84,8 +84,24 @@ def test_figures_draw_from_small_frames():
         assert tag.startswith('<img alt="x" src="data:image/png;base64,')
 
 
+def test_k_selection_figure_reads_long_tables_and_skips_flags():
+    long = pd.DataFrame(
+        {
+            "k": [2, 2, 3, 3],
+            "criterion": ["inertia", "silhouette"] * 2,
+            "value": [9.0, 0.3, 5.0, 0.4],
+        }
+    )
+    figure = report.k_selection_figure(long, chosen_k=3)
+    titles = sorted(ax.get_title() for ax in figure.axes if ax.get_visible())
+    assert titles == ["inertia", "silhouette"]
+    wide = pd.DataFrame({"n_clusters": [2, 3], "inertia": [9.0, 5.0], "is_elbow": [False, True]})
+    titles = [ax.get_title() for ax in report.k_selection_figure(wide).axes if ax.get_visible()]
+    assert titles == ["inertia"]
+
+
 def test_k_selection_figure_needs_k():
-    with pytest.raises(ValueError, match="'k'"):
+    with pytest.raises(ValueError, match="needs a column named one of k"):
         report.k_selection_figure(pd.DataFrame({"inertia": [1.0, 2.0]}))
 
 
