@@ -8,6 +8,8 @@ file, the profile and the semantic manifest of the shared embedded build.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import json
 import os
 import re
 import shlex
@@ -173,21 +175,20 @@ def test_clv_per_watched_hour_and_median(readme_results, embedded_build):
         assert float(row["median_minutes_watched"]) == pytest.approx(median)
 
 
-def test_snapshot_date_var_stamps_the_customers_and_is_checked(dbt_runner):
-    good = dbt_runner(
-        [
-            "compile",
-            "-s",
-            "sem_customers",
-            "metricflow_time_spine",
-            "--vars",
-            "{snapshot_date: '2024-03-01'}",
-        ],
-        name="good",
+def test_snapshot_date_defaults_to_the_build_day(embedded_build):
+    ((stamped, days, first, last),) = embedded_build.query(
+        "select (select distinct snapshot_date from semantic.sem_customers), count(*), "
+        "min(date_day), max(date_day) from semantic.metricflow_time_spine"
     )
-    assert good.returncode == 0, good.output[-3000:]
-    compiled = list((good.database.parent / "target" / "compiled").rglob("sem_customers.sql"))
-    assert compiled and "cast('2024-03-01' as date)" in compiled[0].read_text()
+    assert first < stamped < last and days >= 2 * 366
+    run_results = embedded_build.database.parent / "target" / "run_results.json"
+    started = json.loads(run_results.read_text())["metadata"]["generated_at"]
+    # The build day (UTC), within a day of when the build finished (midnight runs).
+    finished = dt.date.fromisoformat(started[:10])
+    assert abs((finished - stamped).days) <= 1
+
+
+def test_bad_snapshot_date_is_named(dbt_runner):
     bad = dbt_runner(
         ["compile", "-s", "sem_customers", "--vars", "{snapshot_date: 'yesterday'}"], name="bad"
     )
