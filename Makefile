@@ -1,6 +1,8 @@
 # Two commands on a fresh machine:
 #   make build   set up the virtualenv and run `dbt build` on the embedded data
 #   make test    set up the virtualenv and run every test
+#   make report  render reports/segmentation_report.html from the marts (builds first if needed)
+#   make lint    sqlfluff (SQL models) and ruff (Python)
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
 
 VENV ?= .venv
@@ -17,8 +19,11 @@ export DO_NOT_TRACK := 1
 export OMP_NUM_THREADS ?= 1
 
 DBT := $(BIN)/dbt
+DATABASE ?= $(or $(DBT_DUCKDB_PATH),customer_segmentation.duckdb)
+REPORT ?= reports/segmentation_report.html
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking
 
-.PHONY: setup build test clean
+.PHONY: setup build test clean report report-screenshot chromium lint docs
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,13 +32,45 @@ $(STAMP): requirements.txt pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-setup: $(STAMP)
+# The report test opens the report in headless Chromium: install Debian's package when it is
+# missing and we may (root); quick no-op when it is there.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (headless browser for the report test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "warning: chromium not found and cannot install it (not root): the report test will fail"; fi; }
+
+setup: $(STAMP) chromium
 
 build: setup
 	$(DBT) build
 
 test: setup
 	$(BIN)/python -m pytest
+
+$(DATABASE):
+	DBT_DUCKDB_PATH=$(DATABASE) $(MAKE) build
+
+# Render the HTML report from the marts (read-only); builds first when the database is missing.
+report: setup $(DATABASE)
+	$(BIN)/customer-segmentation report --database $(DATABASE) --out $(REPORT)
+
+# Refresh the README's screenshot of the report.
+report-screenshot: report
+	chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --hide-scrollbars \
+	    --window-size=1280,2400 --screenshot=docs/images/report.png file://$(abspath $(REPORT))
+
+# dbt docs (catalog + manifest in target/); `$(DBT) docs serve` shows them.
+docs: setup $(DATABASE)
+	$(DBT) docs generate
+
+# Lint: SQL with sqlfluff (dbt templater, DuckDB dialect; .sqlfluff) and Python with ruff
+# (pyproject.toml). Not yet part of `make test`: see README "Lint and style".
+lint: setup
+	$(BIN)/sqlfluff lint models tests/dbt macros
+	$(BIN)/ruff check src tests python_models
+	$(BIN)/ruff format --check src tests python_models
 
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal

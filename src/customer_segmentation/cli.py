@@ -80,8 +80,48 @@ def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_generate)
 
 
+def _run_report(args: argparse.Namespace) -> int:
+    """Handler of ``report``: render the HTML report of a built DuckDB file."""
+    from customer_segmentation.report import write_report
+
+    report = write_report(args.database, args.out)
+    print(
+        f"wrote {args.out}: {len(report.rendered)} sections in {report.seconds:.1f} s"
+        + "".join(
+            f"; skipped {key} (missing {', '.join(missing)})"
+            for key, missing in report.skipped.items()
+        )
+    )
+    return 0
+
+
+def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="render the self-contained HTML report from the marts",
+        description=(
+            "Read the marts of a built DuckDB file (read-only) and write one self-contained "
+            "HTML page with the segmentation's pictures and tables (images embedded)."
+        ),
+    )
+    parser.add_argument(
+        "--database",
+        default="customer_segmentation.duckdb",
+        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
+    )
+    parser.add_argument(
+        "--out",
+        default="reports/segmentation_report.html",
+        help="HTML file to write (default: reports/segmentation_report.html)",
+    )
+    parser.set_defaults(handler=_run_report)
+
+
 #: Registrars of the subcommands, in the order ``--help`` lists them.
-_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_generate_parser,)
+_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
+    _add_generate_parser,
+    _add_report_parser,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

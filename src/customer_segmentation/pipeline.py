@@ -185,6 +185,13 @@ def kmeans_fit(
     leaf_segments = fetch_columns(leaf_segments_table, ["ward_segment_id"], "ward_leaf_id")
     ward_labels = np.asarray(leaf_segments["ward_segment_id"], dtype=np.int64) - 1
     _, ward_centers = weighted_centers(ward_labels, leaf_X, n_segments, leaf_sizes)
+    # Announce the search before it runs: on millions of rows it is the longest step.
+    plan = "sample then refine" if X.shape[0] > large_n_threshold else "all rows"
+    _log(
+        "kmeans_fit",
+        f"searching k={n_segments} on {X.shape[0]:,} customers ({plan}): 1 Ward-seeded + "
+        f"{n_init} k-means++ starts + over-cluster-and-merge starts",
+    )
     result = kmeans.fit_best_kmeans(
         X,
         n_segments,
@@ -247,9 +254,16 @@ def segment_names(profiles_table: object, mix_table: object) -> pd.DataFrame:
     """Names and one-line profiles of every segment (see ``customer_segmentation.naming``)."""
     from customer_segmentation.naming import describe_segments
 
+    started = time.perf_counter()
     profiles = _to_pandas(profiles_table)
     mix = _to_pandas(mix_table)
-    return describe_segments(profiles, mix)
+    named = describe_segments(profiles, mix)
+    methods = ", ".join(sorted({str(m) for m in named["segmentation_method"]}))
+    _log(
+        "segment_names",
+        f"named {len(named)} segments ({methods}) in {time.perf_counter() - started:.2f}s",
+    )
+    return named
 
 
 def _to_pandas(table: object) -> pd.DataFrame:

@@ -1,0 +1,35 @@
+{#-
+    The customer fact as the semantic layer reads it: fct_customer_segments plus the columns
+    MetricFlow needs and the mart does not carry. `snapshot_date` is the day the data describes
+    (the `snapshot_date` var, default the build day): MetricFlow aggregates every measure over
+    a time dimension and the input has no dates. `customer_weight` is each customer's share of
+    all segmented customers, so summing it gives any group's share of customers.
+-#}
+with customers as (
+
+    select * from {{ ref('fct_customer_segments') }}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        cast('{{ snapshot_date() }}' as date) as snapshot_date,
+        region,
+        region_name,
+        channel,
+        channel_name,
+        kmeans_segment_id,
+        kmeans_segment_name,
+        ward_segment_id,
+        ward_segment_name,
+        minutes_watched,
+        minutes_watched / 60.0 as hours_watched,
+        clv,
+        1.0 / count(*) over () as customer_weight
+    from customers
+
+)
+
+select * from final
