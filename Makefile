@@ -2,6 +2,9 @@
 #   make build   set up the virtualenv and run `dbt build` on the embedded data
 #   make test    set up the virtualenv and run every test
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
+# The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
+#   make build-spark  the whole project, Python models included, on a local Spark
+#   make test-spark   that build, its dbt tests, and a comparison with the DuckDB build
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -18,7 +21,11 @@ export OMP_NUM_THREADS ?= 1
 
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test clean
+VENV_SPARK ?= .venv-spark
+BIN_SPARK := $(VENV_SPARK)/bin
+STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup build test setup-spark build-spark test-spark clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +41,23 @@ build: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+$(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
+	@test -x $(BIN_SPARK)/python || $(PYTHON) -m venv $(VENV_SPARK)
+	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV_SPARK)/.installed-*
+	@touch $@
+
+setup-spark: $(STAMP_SPARK)
+
+# Everything (Spark warehouse, Derby metastore, dbt target and logs) goes to target/spark-build.
+build-spark: setup-spark
+	rm -rf target/spark-build
+	$(BIN_SPARK)/python tests/spark/harness.py target/spark-build
+
+test-spark: setup-spark
+	$(BIN_SPARK)/python -m pytest tests/spark
 
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal
