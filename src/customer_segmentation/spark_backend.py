@@ -141,7 +141,8 @@ def assign_nearest_spark(
         ]
     )
     chosen = table.select(F.col(key), nearest.alias("__nearest"))
-    columns = [F.col(key), (F.col("__nearest.i") + F.lit(first_label)).cast("bigint").alias(label_column)]
+    label = (F.col("__nearest.i") + F.lit(first_label)).cast("bigint")
+    columns = [F.col(key), label.alias(label_column)]
     if distance_column is not None:
         columns.append(F.sqrt(F.col("__nearest.d")).alias(distance_column))
     return chosen.select(*columns)

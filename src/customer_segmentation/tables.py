@@ -83,7 +83,7 @@ def count_rows(table: object) -> int:
     if is_spark_frame(table):
         return int(table.count())
     if hasattr(table, "aggregate"):  # DuckDB relation: counted inside DuckDB
-        return int(table.aggregate("count(*)").fetchone()[0])
+        return int(table.aggregate("count(*)").fetchall()[0][0])
     raise TypeError(f"cannot read a table of type {type(table).__name__}")
 
 

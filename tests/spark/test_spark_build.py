@@ -88,7 +88,10 @@ def test_same_standardised_features(spark_build, duckdb_build):
 
 
 def test_same_pure_channel_segment_sizes(spark_build, duckdb_build):
-    query = "select segment_name, customers from marts.dim_segments where segmentation_method = 'kmeans'"
+    query = (
+        "select segment_name, customers from marts.dim_segments"
+        " where segmentation_method = 'kmeans'"
+    )
     duck = dict(duckdb_build.frame(query).itertuples(index=False))
     dim = _spark_frame(spark_build, "dim_segments")
     spark = dict(dim.loc[dim["segmentation_method"] == "kmeans", ["segment_name", "customers"]]
