@@ -132,6 +132,8 @@
     A text column of a seed as loaded. dbt-spark's `session` method (1.11) binds a blank CSV
     value as the text 'None' instead of null when it loads a seed (its _fix_binding quotes every
     non-number), so on that method 'None' means blank. Other methods and adapters load null.
+    dbt-spark keeps the method out of `target`, so the local session target is known by its
+    name in profiles.yml, `spark` (as for file_format in dbt_project.yml).
 -#}
 {% macro seed_text(column) -%}
     {{ return(adapter.dispatch('seed_text', 'customer_segmentation')(column)) }}
@@ -142,7 +144,7 @@
 {%- endmacro %}
 
 {% macro spark__seed_text(column) -%}
-    {%- if target.method == 'session' -%}
+    {%- if target.name == 'spark' -%}
         nullif({{ column }}, 'None')
     {%- else -%}
         {{ column }}
