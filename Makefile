@@ -4,6 +4,9 @@
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
 #   make lint    sqlfluff (SQL models) and ruff (Python)
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
+# The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
+#   make build-spark  the whole project, Python models included, on a local Spark
+#   make test-spark   that build, its dbt tests, and a comparison with the DuckDB build
 
 VENV ?= .venv
 PYTHON ?= python3
@@ -23,7 +26,11 @@ DATABASE ?= $(or $(DBT_DUCKDB_PATH),customer_segmentation.duckdb)
 REPORT ?= reports/segmentation_report.html
 CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking
 
-.PHONY: setup build test clean report report-screenshot chromium lint docs
+VENV_SPARK ?= .venv-spark
+BIN_SPARK := $(VENV_SPARK)/bin
+STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup build test clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +78,23 @@ lint: setup
 	$(BIN)/sqlfluff lint models tests/dbt macros
 	$(BIN)/ruff check src tests python_models
 	$(BIN)/ruff format --check src tests python_models
+
+$(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
+	@test -x $(BIN_SPARK)/python || $(PYTHON) -m venv $(VENV_SPARK)
+	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
+	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@rm -f $(VENV_SPARK)/.installed-*
+	@touch $@
+
+setup-spark: $(STAMP_SPARK)
+
+# Everything (Spark warehouse, Derby metastore, dbt target and logs) goes to target/spark-build.
+build-spark: setup-spark
+	rm -rf target/spark-build
+	$(BIN_SPARK)/python tests/spark/harness.py target/spark-build
+
+test-spark: setup-spark
+	$(BIN_SPARK)/python -m pytest tests/spark
 
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal

@@ -18,6 +18,11 @@
     isfinite({{ expression }})
 {%- endmacro %}
 
+{#- Spark orders NaN above every number and NaN = NaN is true, hence isnan. -#}
+{% macro spark__is_finite(expression) -%}
+    (not isnan({{ expression }}) and abs({{ expression }}) < cast('Infinity' as double))
+{%- endmacro %}
+
 {#- The median of a numeric expression, as an aggregate. -#}
 {% macro median(expression) -%}
     {{ return(adapter.dispatch('median', 'customer_segmentation')(expression)) }}
@@ -31,6 +36,11 @@
     quantile_cont({{ expression }}, 0.5)
 {%- endmacro %}
 
+{#- Spark's exact percentile interpolates like quantile_cont (and exists on every runtime). -#}
+{% macro spark__median(expression) -%}
+    percentile({{ expression }}, 0.5)
+{%- endmacro %}
+
 {#- A double parsed from text, or null when the text is not a number. -#}
 {% macro parse_double(expression) -%}
     {{ return(adapter.dispatch('parse_double', 'customer_segmentation')(expression)) }}
@@ -42,6 +52,11 @@
 
 {#- dbt-duckdb's safe_cast is a plain cast; try_cast returns null instead of failing. -#}
 {% macro duckdb__parse_double(expression) -%}
+    try_cast({{ expression }} as double)
+{%- endmacro %}
+
+{#- Spark 4 runs in ANSI mode, where a plain cast of 'abc' fails the query. -#}
+{% macro spark__parse_double(expression) -%}
     try_cast({{ expression }} as double)
 {%- endmacro %}
 
@@ -61,6 +76,23 @@
 
 {% macro duckdb__type_double() -%}
     double
+{%- endmacro %}
+
+{% macro spark__type_double() -%}
+    double
+{%- endmacro %}
+
+{#-
+    A share: numerator / denominator as a double. `x * 1.0 / y` is a double on DuckDB but a
+    decimal on Spark (1.0 is a decimal literal there), which breaks the marts' contracts.
+-#}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as {{ type_double() }}) / {{ denominator }}
+{%- endmacro %}
+
+{#- 1.0 when the condition holds, else 0.0, as a double (a 0/1 one-hot feature). -#}
+{% macro indicator(condition) -%}
+    cast(case when {{ condition }} then 1 else 0 end as {{ type_double() }})
 {%- endmacro %}
 
 {#- Join the non-null texts with a separator; null when every part is null. -#}
@@ -96,4 +128,38 @@
 
 {% macro duckdb__format_number(expression, decimals=0) -%}
     format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
+{%- endmacro %}
+
+{#-
+    dbt-spark loads a seed with one `insert ... values` per 10,000 rows (dbt's seed batch size);
+    Spark writes the rows of one insert in order into files part-00000, part-00001, ... The
+    Parquet file metadata (file name, row index in the file) gives that order back. Seeds longer
+    than one batch would need the batch order too, which Spark does not keep: the Spark
+    comparison test checks customer by customer that the ids match DuckDB's.
+-#}
+{% macro spark__seed_row_position() -%}
+    row_number() over (order by _metadata.file_name, _metadata.row_index)
+{%- endmacro %}
+
+{#-
+    A text column of a seed as loaded. dbt-spark's `session` method (1.11) binds a blank CSV
+    value as the text 'None' instead of null when it loads a seed (its _fix_binding quotes every
+    non-number), so on that method 'None' means blank. Other methods and adapters load null.
+    dbt-spark keeps the method out of `target`, so the local session target is known by its
+    name in profiles.yml, `spark` (as for file_format in dbt_project.yml).
+-#}
+{% macro seed_text(column) -%}
+    {{ return(adapter.dispatch('seed_text', 'customer_segmentation')(column)) }}
+{%- endmacro %}
+
+{% macro default__seed_text(column) -%}
+    {{ column }}
+{%- endmacro %}
+
+{% macro spark__seed_text(column) -%}
+    {%- if target.name == 'spark' -%}
+        nullif({{ column }}, 'None')
+    {%- else -%}
+        {{ column }}
+    {%- endif -%}
 {%- endmacro %}

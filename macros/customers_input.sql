@@ -17,11 +17,11 @@
     {%- set path = var('customers_path', none) -%}
     {%- if path is none or (path | string | trim) == '' -%}
         select
-            {{ seed_row_position() }} as customer_id,
-            minutes_watched as minutes_watched_raw,
-            clv as clv_raw,
-            region as region_raw,
-            channel as channel_raw,
+            cast({{ seed_row_position() }} as bigint) as customer_id,
+            {{ seed_text('minutes_watched') }} as minutes_watched_raw,
+            {{ seed_text('clv') }} as clv_raw,
+            {{ seed_text('region') }} as region_raw,
+            {{ seed_text('channel') }} as channel_raw,
             'seed customer_segmentation_data' as input_source
         from {{ ref('customer_segmentation_data') }}
     {%- else -%}

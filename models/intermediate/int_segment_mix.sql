@@ -38,8 +38,8 @@ shared as (
 
     select
         *,
-        customers * 1.0
-            / sum(customers) over (partition by segmentation_method, segment_id, mix_dimension)
+        {{ ratio('customers',
+            'sum(customers) over (partition by segmentation_method, segment_id, mix_dimension)') }}
             as share_of_segment,
         row_number() over (
             partition by segmentation_method, segment_id, mix_dimension

@@ -49,8 +49,8 @@ final as (
         per_segment.segmentation_method,
         per_segment.segment_id,
         per_segment.customers,
-        per_segment.customers * 1.0
-            / sum(per_segment.customers) over (partition by per_segment.segmentation_method)
+        {{ ratio('per_segment.customers',
+            'sum(per_segment.customers) over (partition by per_segment.segmentation_method)') }}
             as share_of_customers,
         per_segment.mean_minutes_watched,
         per_segment.median_minutes_watched,

@@ -62,18 +62,21 @@ final as (
         channel_name,
         is_social_media,
         customers,
-        customers * 1.0 / nullif(sum(customers) over (partition by region_code), 0)
+        {{ ratio('customers', 'nullif(sum(customers) over (partition by region_code), 0)') }}
             as share_of_region,
-        customers * 1.0 / nullif(sum(customers) over (), 0) as share_of_customers,
+        {{ ratio('customers', 'nullif(sum(customers) over (), 0)') }} as share_of_customers,
         total_clv,
         mean_clv,
         mean_minutes_watched,
         median_minutes_watched,
-        rank() over (partition by region_code order by customers desc) as rank_in_region,
-        rank() over (partition by region_code order by mean_clv desc nulls last)
+        -- rank() is a bigint on DuckDB but an int on Spark: cast for the contract.
+        cast(rank() over (partition by region_code order by customers desc) as bigint)
+            as rank_in_region,
+        cast(rank() over (partition by region_code order by mean_clv desc nulls last) as bigint)
             as clv_rank_in_region,
-        rank() over (partition by region_code order by mean_minutes_watched desc nulls last)
-            as minutes_rank_in_region
+        cast(rank() over (
+            partition by region_code order by mean_minutes_watched desc nulls last
+        ) as bigint) as minutes_rank_in_region
     from grid
 
 )

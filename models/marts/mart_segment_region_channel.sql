@@ -47,13 +47,12 @@ final as (
         per_cell.channel_code as channel,
         channels.channel_name,
         per_cell.customers,
-        per_cell.customers * 1.0
-            / sum(per_cell.customers) over (partition by per_cell.segmentation_method)
+        {{ ratio('per_cell.customers',
+            'sum(per_cell.customers) over (partition by per_cell.segmentation_method)') }}
             as share_of_customers,
-        per_cell.customers * 1.0
-            / sum(per_cell.customers) over (
+        {{ ratio('per_cell.customers', 'sum(per_cell.customers) over (
                 partition by per_cell.segmentation_method, per_cell.segment_id
-            ) as share_of_segment,
+            )') }} as share_of_segment,
         per_cell.total_clv,
         per_cell.mean_clv,
         per_cell.mean_minutes_watched,

@@ -1,7 +1,7 @@
 """Every customer's k-means segment: the nearest centre of kmeans_fit."""
 
 from customer_segmentation.pipeline import kmeans_assignments
-from customer_segmentation.tables import parse_feature_list
+from customer_segmentation.tables import parse_feature_list, parse_int
 
 
 def model(dbt, session):
@@ -10,4 +10,7 @@ def model(dbt, session):
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("kmeans_fit"),
         parse_feature_list(dbt.config.get("segmentation_features")),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

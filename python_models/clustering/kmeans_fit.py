@@ -22,4 +22,7 @@ def model(dbt, session):
             dbt.config.get("kmeans_sample_size"), "kmeans_sample_size", minimum=1
         ),
         source=dbt.config.get("customers_path"),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

@@ -16,4 +16,7 @@ def model(dbt, session):
         ),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
         source=dbt.config.get("customers_path"),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

@@ -1,9 +1,15 @@
 """The steps the dbt Python models run, one function per model.
 
-Each function takes the tables the model refs (a DuckDB relation on DuckDB, or a pandas
-DataFrame), the model's settings as plain arguments, and returns a pandas DataFrame for dbt to
-write. Rows are always read in key order, so results do not depend on how the warehouse
-happened to return them.
+Each function takes the tables the model refs (a DuckDB relation on DuckDB, a Spark DataFrame
+on Spark/Databricks, or a pandas DataFrame), the model's settings as plain arguments, and
+returns a frame for dbt to write: pandas, or a Spark DataFrame when the input was one. Rows are
+always read in key order, so results do not depend on how the warehouse happened to return them.
+
+Backend choice: a Spark DataFrame of at most ``spark_collect_max_rows`` customers is collected
+to the driver and runs the very same numpy code as DuckDB (identical results); above it the
+customer-sized steps (k-means, micro-clusters, assignment) run in Spark with pyspark.ml
+(:mod:`customer_segmentation.spark_backend`). The Ward tree and the naming always run on the
+driver: they only see leaves and segments, never every customer.
 """
 
 from __future__ import annotations
@@ -17,7 +23,13 @@ import pandas as pd
 
 from customer_segmentation import hierarchical, kmeans
 from customer_segmentation.ordering import segment_order, stable_segment_ids, weighted_centers
-from customer_segmentation.tables import fetch_columns, fetch_matrix
+from customer_segmentation.tables import (
+    count_rows,
+    fetch_columns,
+    fetch_matrix,
+    is_spark_frame,
+    like_input,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +78,72 @@ def check_segmentable(X: np.ndarray, n_segments: int, source: str) -> None:
         )
 
 
+def runs_distributed(table: object, spark_collect_max_rows: int | None) -> bool:
+    """True when ``table`` is a Spark DataFrame with more than ``spark_collect_max_rows`` rows.
+
+    ``None`` means never (always collect to the driver).
+    """
+    if spark_collect_max_rows is None or not is_spark_frame(table):
+        return False
+    return count_rows(table) > spark_collect_max_rows
+
+
+def _check_segmentable_spark(table: object, features: Sequence[str], n_segments: int,
+                             source: str) -> int:
+    """:func:`check_segmentable` computed by Spark; returns the number of customers."""
+    n = count_rows(table)
+    if n < n_segments:
+        raise SegmentationInputError(
+            f"customers input {source}: {n} valid customers, fewer than n_segments = "
+            f"{n_segments}; supply more customers or lower n_segments"
+        )
+    distinct = table.select(*features).distinct().limit(n_segments).count()
+    if distinct < n_segments:
+        raise SegmentationInputError(
+            f"customers input {source}: only {distinct} distinct customers (by their features) "
+            f"among {n} valid customers, fewer than n_segments = {n_segments}; lower n_segments"
+        )
+    return n
+
+
+def _ward_leaves_spark(
+    features_table: object,
+    features: Sequence[str],
+    *,
+    n_segments: int,
+    exact_max_rows: int,
+    n_micro_clusters: int,
+    random_state: int,
+    source: str,
+) -> object:
+    from pyspark.sql import Window  # noqa: PLC0415
+    from pyspark.sql import functions as F  # noqa: PLC0415
+
+    from customer_segmentation.spark_backend import micro_cluster_leaves  # noqa: PLC0415
+
+    started = time.perf_counter()
+    n = _check_segmentable_spark(features_table, features, n_segments, source)
+    if n <= exact_max_rows:
+        leaves = features_table.select(
+            "customer_id",
+            (F.row_number().over(Window.orderBy("customer_id")) - 1)
+            .cast("bigint")
+            .alias("ward_leaf_id"),
+        )
+        strategy = "exact (one leaf per customer)"
+    else:
+        leaves = micro_cluster_leaves(
+            features_table, features, n_micro_clusters, random_state=random_state
+        )
+        strategy = f"two-stage (pyspark.ml, up to {n_micro_clusters} micro-clusters)"
+    _log(
+        "ward_leaves",
+        f"{n:,} customers x {len(features)} features (Spark) -> {strategy} "
+        f"in {time.perf_counter() - started:.2f}s",
+    )
+    return leaves
+
+
 def ward_leaves(
     features_table: object,
     features: Sequence[str],
@@ -75,7 +153,8 @@ def ward_leaves(
     n_micro_clusters: int,
     random_state: int,
     source: str = "",
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Map every customer to a leaf of the Ward tree.
 
     Up to ``exact_max_rows`` customers each customer is its own leaf (exact Ward). Above it the
@@ -87,8 +166,19 @@ def ward_leaves(
 
     Returns
     -------
-    DataFrame with columns customer_id, ward_leaf_id (0-based).
+    DataFrame with columns customer_id, ward_leaf_id (0-based); a Spark DataFrame when
+    ``features_table`` is one.
     """
+    if runs_distributed(features_table, spark_collect_max_rows):
+        return _ward_leaves_spark(
+            features_table,
+            features,
+            n_segments=n_segments,
+            exact_max_rows=exact_max_rows,
+            n_micro_clusters=n_micro_clusters,
+            random_state=random_state,
+            source=source,
+        )
     started = time.perf_counter()
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
     check_segmentable(X, 2 if n_segments is None else n_segments, source)
@@ -106,7 +196,9 @@ def ward_leaves(
         f"{X.shape[0]:,} customers x {X.shape[1]} features -> {strategy} "
         f"in {time.perf_counter() - started:.2f}s",
     )
-    return pd.DataFrame({"customer_id": customer_ids, "ward_leaf_id": leaf_ids})
+    return like_input(
+        pd.DataFrame({"customer_id": customer_ids, "ward_leaf_id": leaf_ids}), features_table
+    )
 
 
 def _leaf_matrix(
@@ -121,7 +213,7 @@ def _leaf_matrix(
     return np.asarray(leaf_ids, dtype=np.int64), np.asarray(sizes, dtype=np.int64), X
 
 
-def ward_merges(leaf_table: object, features: Sequence[str]) -> pd.DataFrame:
+def ward_merges(leaf_table: object, features: Sequence[str]) -> object:
     """The full Ward merge table over the leaves (a dendrogram you can draw from SQL).
 
     Leaves of one customer each give exact Ward; larger leaves are weighted by their sizes.
@@ -135,12 +227,12 @@ def ward_merges(leaf_table: object, features: Sequence[str]) -> pd.DataFrame:
         f"Ward tree over {X.shape[0]:,} leaves ({int(sizes.sum()):,} customers) "
         f"in {time.perf_counter() - started:.2f}s",
     )
-    return hierarchical.linkage_to_frame(Z)
+    return like_input(hierarchical.linkage_to_frame(Z), leaf_table)
 
 
 def ward_leaf_segments(
     merges_table: object, leaf_table: object, features: Sequence[str], *, n_segments: int
-) -> pd.DataFrame:
+) -> object:
     """Cut the Ward tree into ``n_segments`` and give each leaf its stable segment id."""
     _, sizes, X = _leaf_matrix(leaf_table, features)
     merge_columns = ["left_node", "right_node", "height", "size"]
@@ -154,8 +246,11 @@ def ward_leaf_segments(
     segment_ids = stable_segment_ids(labels, X, n_segments, sample_weight=sizes)
     counts = np.bincount(segment_ids, weights=sizes, minlength=n_segments + 1)[1:]
     _log("ward_leaf_segments", f"cut at {n_segments} segments, sizes {counts.astype(int).tolist()}")
-    return pd.DataFrame(
-        {"ward_leaf_id": np.arange(X.shape[0], dtype=np.int64), "ward_segment_id": segment_ids}
+    return like_input(
+        pd.DataFrame(
+            {"ward_leaf_id": np.arange(X.shape[0], dtype=np.int64), "ward_segment_id": segment_ids}
+        ),
+        leaf_table,
     )
 
 
@@ -172,12 +267,24 @@ def kmeans_fit(
     large_n_threshold: int,
     sample_size: int,
     source: str = "",
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Search for the lowest-inertia k-means partition, seeded with the Ward solution.
 
     Returns one row per k-means segment: its id, size, centre (one ``center_<feature>`` column
-    per feature, standardised units) and the search's figures (inertia, starts, time).
+    per feature, standardised units) and the search's figures (inertia, starts, time). A
+    Spark DataFrame above ``spark_collect_max_rows`` rows is clustered by pyspark.ml KMeans
+    (k-means|| seeded with ``random_state``) instead of the numpy search.
     """
+    if runs_distributed(features_table, spark_collect_max_rows):
+        return _kmeans_fit_spark(
+            features_table,
+            features,
+            n_segments=n_segments,
+            random_state=random_state,
+            max_iter=max_iter,
+            source=source,
+        )
     _, X = fetch_matrix(features_table, features, "customer_id")
     check_segmentable(X, n_segments, source)
     # The Ward solution's centres are a strong, deterministic starting point.
@@ -212,27 +319,111 @@ def kmeans_fit(
         f"{result.n_starts_at_best}/{result.n_starts} starts reached it, "
         f"strategy {result.strategy}, {result.seconds:.2f}s",
     )
-    frame = pd.DataFrame({"kmeans_segment_id": np.arange(1, n_segments + 1), "customers": sizes})
+    frame = _kmeans_fit_frame(
+        centers, sizes, features, inertia=result.inertia, n_starts=result.n_starts,
+        n_starts_at_best=result.n_starts_at_best, strategy=result.strategy,
+        seconds=result.seconds, random_state=random_state,
+    )
+    return like_input(frame, features_table)
+
+
+def _kmeans_fit_frame(
+    centers: np.ndarray,
+    sizes: np.ndarray,
+    features: Sequence[str],
+    *,
+    inertia: float,
+    n_starts: int,
+    n_starts_at_best: int,
+    strategy: str,
+    seconds: float,
+    random_state: int,
+) -> pd.DataFrame:
+    """The kmeans_fit table from centres and sizes already in stable-id order."""
+    n_segments = len(sizes)
+    frame = pd.DataFrame(
+        {
+            "kmeans_segment_id": np.arange(1, n_segments + 1, dtype=np.int64),
+            "customers": np.asarray(sizes, dtype=np.int64),
+        }
+    )
     for j, feature in enumerate(features):
         frame[CENTER_PREFIX + feature] = centers[:, j]
-    frame["inertia"] = float(result.inertia)
-    frame["n_starts"] = int(result.n_starts)
-    frame["n_starts_at_best"] = int(result.n_starts_at_best)
-    frame["search_strategy"] = result.strategy
-    frame["fit_seconds"] = float(result.seconds)
+    frame["inertia"] = float(inertia)
+    frame["n_starts"] = int(n_starts)
+    frame["n_starts_at_best"] = int(n_starts_at_best)
+    frame["search_strategy"] = strategy
+    frame["fit_seconds"] = float(seconds)
     frame["random_state"] = int(random_state)
     return frame
 
 
+STRATEGY_SPARK = "pyspark.ml KMeans (k-means||)"
+
+
+def _kmeans_fit_spark(
+    features_table: object,
+    features: Sequence[str],
+    *,
+    n_segments: int,
+    random_state: int,
+    max_iter: int,
+    source: str,
+) -> object:
+    from customer_segmentation.spark_backend import fit_kmeans_spark  # noqa: PLC0415
+
+    n = _check_segmentable_spark(features_table, features, n_segments, source)
+    fit = fit_kmeans_spark(
+        features_table, features, n_segments, random_state=random_state, max_iter=max_iter
+    )
+    if fit.centers.shape[0] != n_segments or np.any(fit.sizes == 0):
+        raise SegmentationInputError(
+            f"customers input {source}: pyspark.ml KMeans found only "
+            f"{int(np.count_nonzero(fit.sizes))} non-empty clusters of n_segments = {n_segments}"
+        )
+    order = segment_order(fit.sizes, fit.centers)
+    _log(
+        "kmeans_fit",
+        f"{n:,} customers, k={n_segments}: inertia {fit.inertia:,.2f}, "
+        f"strategy {STRATEGY_SPARK}, {fit.seconds:.2f}s",
+    )
+    frame = _kmeans_fit_frame(
+        fit.centers[order], fit.sizes[order], features, inertia=fit.inertia, n_starts=1,
+        n_starts_at_best=1, strategy=STRATEGY_SPARK, seconds=fit.seconds,
+        random_state=random_state,
+    )
+    return like_input(frame, features_table)
+
+
 def kmeans_assignments(
-    features_table: object, fit_table: object, features: Sequence[str]
-) -> pd.DataFrame:
+    features_table: object,
+    fit_table: object,
+    features: Sequence[str],
+    *,
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Assign every customer to the nearest k-means centre of ``kmeans_fit``.
 
     Returns customer_id, kmeans_segment_id and the Euclidean distance to that centre
-    (standardised units).
+    (standardised units). A Spark DataFrame above ``spark_collect_max_rows`` rows is scored by
+    Spark itself (one distance expression per centre).
     """
     started = time.perf_counter()
+    if runs_distributed(features_table, spark_collect_max_rows):
+        from customer_segmentation.spark_backend import assign_nearest_spark  # noqa: PLC0415
+
+        _, centers = fetch_matrix(
+            fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
+        )
+        _log("kmeans_assignments", f"{len(centers)} centres, scored in Spark")
+        return assign_nearest_spark(
+            features_table,
+            features,
+            centers,
+            key="customer_id",
+            label_column="kmeans_segment_id",
+            distance_column="distance_to_center",
+        )
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
     _, centers = fetch_matrix(fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id")
     labels = kmeans.assign_nearest(X, centers)
@@ -241,16 +432,17 @@ def kmeans_assignments(
         "kmeans_assignments",
         f"{X.shape[0]:,} customers assigned in {time.perf_counter() - started:.2f}s",
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "customer_id": customer_ids,
             "kmeans_segment_id": labels.astype(np.int64) + 1,
             "distance_to_center": distances,
         }
     )
+    return like_input(frame, features_table)
 
 
-def segment_names(profiles_table: object, mix_table: object) -> pd.DataFrame:
+def segment_names(profiles_table: object, mix_table: object) -> object:
     """Names and one-line profiles of every segment (see ``customer_segmentation.naming``)."""
     from customer_segmentation.naming import describe_segments
 
@@ -263,12 +455,14 @@ def segment_names(profiles_table: object, mix_table: object) -> pd.DataFrame:
         "segment_names",
         f"named {len(named)} segments ({methods}) in {time.perf_counter() - started:.2f}s",
     )
-    return named
+    return like_input(named, profiles_table)
 
 
 def _to_pandas(table: object) -> pd.DataFrame:
     if isinstance(table, pd.DataFrame):
         return table
+    if is_spark_frame(table):
+        return table.toPandas()
     return table.df()
 
 

@@ -1,8 +1,10 @@
 """Move tables between the warehouse and numpy without row-by-row Python.
 
 The dbt Python models hand these functions whatever ``dbt.ref`` returned: a DuckDB relation
-on DuckDB, a pandas DataFrame in tests. Columns come back as float64 numpy arrays, in the order
-asked for, so the clustering code never depends on the warehouse.
+on DuckDB, a Spark DataFrame on Spark (Databricks), a pandas DataFrame in tests. Columns come
+back as float64 numpy arrays, in the order asked for, so the clustering code never depends on
+the warehouse. :func:`like_input` turns a result back into the input's kind of frame, so a model
+returns a Spark DataFrame on Spark. pyspark is never imported unless a Spark frame arrives.
 """
 
 from __future__ import annotations
@@ -55,10 +57,51 @@ def parse_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return number
 
 
+def is_spark_frame(table: object) -> bool:
+    """True for a pyspark DataFrame (classic or Spark Connect), without importing pyspark.
+
+    A Spark frame can only exist when pyspark is installed and imported, so the module name
+    is checked first and pyspark is imported only to confirm the type.
+    """
+    if not type(table).__module__.startswith("pyspark."):
+        return False
+    from pyspark.sql import DataFrame  # noqa: PLC0415 - only Spark users need pyspark
+
+    if isinstance(table, DataFrame):
+        return True
+    try:  # Spark Connect frames (Databricks shared clusters) are their own class in pyspark 3.x
+        from pyspark.sql.connect.dataframe import DataFrame as ConnectDataFrame
+    except ImportError:  # pragma: no cover - pyspark without the connect extras
+        return False
+    return isinstance(table, ConnectDataFrame)
+
+
+def count_rows(table: object) -> int:
+    """Number of rows of a pandas DataFrame, DuckDB relation or Spark DataFrame."""
+    if isinstance(table, pd.DataFrame):
+        return len(table)
+    if is_spark_frame(table):
+        return int(table.count())
+    if hasattr(table, "aggregate"):  # DuckDB relation: counted inside DuckDB
+        return int(table.aggregate("count(*)").fetchall()[0][0])
+    raise TypeError(f"cannot read a table of type {type(table).__name__}")
+
+
+def like_input(frame: pd.DataFrame, template: object) -> object:
+    """``frame`` as the same kind of table as ``template``: a Spark DataFrame when the model
+    received Spark DataFrames (what dbt on Databricks writes natively), else ``frame`` itself.
+    """
+    if is_spark_frame(template):
+        return template.sparkSession.createDataFrame(frame)
+    return frame
+
+
 def _ordered(table: object, order_by: str) -> object:
     """The table sorted by ``order_by`` where the table type can sort lazily."""
     if isinstance(table, pd.DataFrame):
         return table.sort_values(order_by, kind="stable").reset_index(drop=True)
+    if is_spark_frame(table):
+        return table.orderBy(order_by)
     if hasattr(table, "order"):  # DuckDB relation: sorted inside DuckDB
         return table.order(order_by)
     raise TypeError(f"cannot read a table of type {type(table).__name__}")
@@ -69,8 +112,9 @@ def fetch_columns(table: object, columns: Sequence[str], order_by: str) -> dict[
 
     Parameters
     ----------
-    table : duckdb.DuckDBPyRelation or pandas.DataFrame
-        What ``dbt.ref`` returned.
+    table : duckdb.DuckDBPyRelation, pyspark.sql.DataFrame or pandas.DataFrame
+        What ``dbt.ref`` returned. A Spark DataFrame is collected to the driver: callers
+        decide first whether it is small enough (see ``spark_collect_max_rows``).
     columns : sequence of str
         Columns to fetch (case-insensitive on DuckDB).
     order_by : str
@@ -87,6 +131,9 @@ def fetch_columns(table: object, columns: Sequence[str], order_by: str) -> dict[
         if missing:
             raise KeyError(f"table has no column {', '.join(missing)}")
         return {c: table[c].to_numpy() for c in wanted}
+    if is_spark_frame(table):
+        collected = table.select(*wanted).toPandas()
+        return {c: collected[c].to_numpy() for c in wanted}
     fetched = table.select(*wanted).fetchnumpy()
     return {c: np.asarray(fetched[c]) for c in wanted}
 

@@ -1,0 +1,183 @@
+"""The project on Spark: the same models, the same customers and segments as on DuckDB.
+
+The `builds` fixture (conftest.py) builds the embedded data twice: on DuckDB with `dbt build`,
+and on a local Spark with the harness (dbt-spark's session method for seeds, SQL models and
+every dbt test; the Python models called as Databricks would call them). A failing dbt test on
+Spark fails the fixture.
+
+Tolerances (see README "Running on Spark / Databricks"):
+- customers: none. Every customer id carries the same input values on both.
+- standardised features: 1e-9 absolute (DuckDB and Spark may sum in different orders).
+- segments: none on the default path. Spark collects the 3,834 customers to the driver and runs
+  the same numpy code as DuckDB, so every customer gets the same k-means and Ward segment and
+  the pure-channel segments the same sizes (Twitter 58, Facebook 306, Friend 424, Instagram 289,
+  Other 288).
+- the pyspark.ml path (above `spark_collect_max_rows`) runs one seeded k-means|| fit: its
+  checks are structural and deterministic, plus an inertia within 25 % of the numpy search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from customer_segmentation import kmeans
+from customer_segmentation.pipeline import (
+    STRATEGY_SPARK,
+    kmeans_assignments,
+    kmeans_fit,
+    ward_leaves,
+)
+from customer_segmentation.tables import fetch_matrix, is_spark_frame
+
+FEATURE_TOLERANCE = 1e-9
+PURE_CHANNEL_SEGMENTS = {
+    "Twitter Devotees": 58,
+    "Facebook Enthusiasts": 306,
+    "Friend Referrals": 424,
+    "Instagram Followers": 289,
+    "Other-Channel Arrivals": 288,
+}
+FEATURES = [
+    "minutes_watched", "clv", "region_code", "channel_google", "channel_facebook",
+    "channel_youtube", "channel_linkedin", "channel_twitter", "channel_instagram",
+    "channel_friend", "channel_other", "region_usa_canada_uk_australia",
+    "region_western_europe", "region_rest_of_world",
+]
+
+
+def _spark_frame(build, model: str) -> pd.DataFrame:
+    return build.table(model).toPandas()
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+def test_every_spark_step_ran(spark_build):
+    steps = [name for name, _ in spark_build.timings]
+    for model in ["ward_leaves", "ward_merges", "ward_leaf_segments", "kmeans_fit",
+                  "kmeans_assignments", "segment_names"]:
+        assert f"python {model}" in steps
+    assert "dbt test" in steps
+
+
+def test_same_customers_in_the_marts(spark_build, duckdb_build):
+    columns = ["customer_id", "region", "channel", "minutes_watched",
+               "minutes_watched_was_blank", "clv"]
+    duck = _sorted(duckdb_build.frame(
+        f"select {', '.join(columns)} from marts.fct_customer_segments"), ["customer_id"])
+    spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
+    assert len(duck) == len(spark) == 3834
+    assert duck["customer_id"].tolist() == spark["customer_id"].tolist()
+    for column in columns[1:]:
+        assert duck[column].astype(float).tolist() == spark[column].astype(float).tolist(), column
+    rejected_duck = duckdb_build.frame("select customer_id from marts.customers_rejected")
+    rejected_spark = _spark_frame(spark_build, "customers_rejected")
+    assert sorted(rejected_duck["customer_id"]) == sorted(rejected_spark["customer_id"])
+
+
+def test_same_standardised_features(spark_build, duckdb_build):
+    duck = _sorted(duckdb_build.frame(
+        "select * from intermediate.int_customer_features_scaled"), ["customer_id"])
+    spark = _sorted(_spark_frame(spark_build, "int_customer_features_scaled"), ["customer_id"])
+    assert list(duck.columns) == list(spark.columns)
+    difference = np.abs(duck[FEATURES].to_numpy() - spark[FEATURES].to_numpy()).max()
+    assert difference < FEATURE_TOLERANCE
+
+
+def test_same_pure_channel_segment_sizes(spark_build, duckdb_build):
+    query = (
+        "select segment_name, customers from marts.dim_segments"
+        " where segmentation_method = 'kmeans'"
+    )
+    duck = dict(duckdb_build.frame(query).itertuples(index=False))
+    dim = _spark_frame(spark_build, "dim_segments")
+    spark = dict(dim.loc[dim["segmentation_method"] == "kmeans", ["segment_name", "customers"]]
+                 .itertuples(index=False))
+    for name, expected in PURE_CHANNEL_SEGMENTS.items():
+        assert duck.get(name) == expected, (name, duck)
+        assert spark.get(name) == duck[name], (name, spark)
+
+
+def test_same_segment_of_every_customer(spark_build, duckdb_build):
+    columns = ["customer_id", "kmeans_segment_id", "kmeans_segment_name",
+               "ward_segment_id", "ward_segment_name"]
+    duck = _sorted(duckdb_build.frame(
+        f"select {', '.join(columns)} from marts.fct_customer_segments"), ["customer_id"])
+    spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
+    pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
+
+
+# --- the pyspark.ml path, forced on the embedded data by spark_collect_max_rows = 0 ----------
+
+
+@pytest.fixture(scope="module")
+def distributed_fit(spark_build):
+    features = spark_build.table("int_customer_features_scaled")
+    settings = dict(n_segments=8, random_state=42, n_init=0, max_iter=100,
+                    large_n_threshold=200_000, sample_size=100_000)
+    fit = kmeans_fit(features, spark_build.table("int_ward_leaf_centroids"),
+                     spark_build.table("ward_leaf_segments"), FEATURES,
+                     spark_collect_max_rows=0, **settings)
+    again = kmeans_fit(features, spark_build.table("int_ward_leaf_centroids"),
+                       spark_build.table("ward_leaf_segments"), FEATURES,
+                       spark_collect_max_rows=0, **settings)
+    return features, fit, again
+
+
+def test_pyspark_ml_kmeans_is_seeded_and_ordered(distributed_fit, spark_build):
+    features, fit, again = distributed_fit
+    assert is_spark_frame(fit)
+    first = _sorted(fit.toPandas(), ["kmeans_segment_id"])
+    second = _sorted(again.toPandas(), ["kmeans_segment_id"])
+    centers = [f"center_{f}" for f in FEATURES]
+    np.testing.assert_allclose(first[centers].to_numpy(), second[centers].to_numpy(), atol=1e-9)
+    assert first["search_strategy"].unique().tolist() == [STRATEGY_SPARK]
+    assert first["kmeans_segment_id"].tolist() == list(range(1, 9))
+    assert first["customers"].sum() == 3834
+    assert first["customers"].is_monotonic_decreasing  # the stable-id rule: larger first
+
+    # Its inertia is that of a local optimum near the numpy search's best.
+    _, X = fetch_matrix(features, FEATURES, "customer_id")
+    best = _spark_frame(spark_build, "kmeans_fit")["inertia"].iloc[0]
+    assert best <= first["inertia"].iloc[0] <= 1.25 * best
+
+
+def test_pyspark_ml_assignment_matches_numpy(distributed_fit):
+    features, fit, _ = distributed_fit
+    assigned = kmeans_assignments(features, fit, FEATURES, spark_collect_max_rows=0)
+    assert is_spark_frame(assigned)
+    assigned = _sorted(assigned.toPandas(), ["customer_id"])
+    _, X = fetch_matrix(features, FEATURES, "customer_id")
+    _, centers = fetch_matrix(fit, [f"center_{f}" for f in FEATURES], "kmeans_segment_id")
+    labels = kmeans.assign_nearest(X, centers) + 1
+    assert (assigned["kmeans_segment_id"].to_numpy() == labels).mean() > 0.999
+    sizes = np.bincount(assigned["kmeans_segment_id"], minlength=9)[1:]
+    fitted_sizes = _sorted(fit.toPandas(), ["kmeans_segment_id"])["customers"].to_numpy()
+    np.testing.assert_array_equal(sizes, fitted_sizes)
+    distances = np.sqrt(((X - centers[labels - 1]) ** 2).sum(axis=1))
+    np.testing.assert_allclose(assigned["distance_to_center"], distances, atol=1e-9)
+
+
+def test_pyspark_ml_micro_clusters_give_gapless_leaves(spark_build):
+    features = spark_build.table("int_customer_features_scaled")
+    leaves = ward_leaves(features, FEATURES, n_segments=8, exact_max_rows=1000,
+                         n_micro_clusters=150, random_state=42, spark_collect_max_rows=0)
+    assert is_spark_frame(leaves)
+    leaves = leaves.toPandas()
+    assert sorted(leaves["customer_id"]) == sorted(
+        features.select("customer_id").toPandas()["customer_id"])
+    leaf_ids = np.unique(leaves["ward_leaf_id"])
+    assert leaf_ids.tolist() == list(range(len(leaf_ids)))
+    assert 8 <= len(leaf_ids) <= 150
+
+
+def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
+    features = spark_build.table("int_customer_features_scaled")
+    leaves = ward_leaves(features, FEATURES, n_segments=8, exact_max_rows=20_000,
+                         n_micro_clusters=150, random_state=42, spark_collect_max_rows=0)
+    leaves = _sorted(leaves.toPandas(), ["customer_id"])
+    expected = _sorted(_spark_frame(spark_build, "ward_leaves"), ["customer_id"])
+    pd.testing.assert_frame_equal(leaves, expected, check_dtype=False)
