@@ -1,7 +1,7 @@
 """The best k-means partition found: one row per segment with its centre and the search's figures."""
 
 from customer_segmentation.pipeline import kmeans_fit
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_bool, parse_feature_list, parse_int
 
 
 def model(dbt, session):
@@ -18,6 +18,11 @@ def model(dbt, session):
         large_n_threshold=parse_int(
             dbt.config.get("kmeans_large_n_threshold"), "kmeans_large_n_threshold", minimum=1
         ),
-        sample_size=parse_int(dbt.config.get("kmeans_sample_size"), "kmeans_sample_size", minimum=1),
+        sample_size=parse_int(
+            dbt.config.get("kmeans_sample_size"), "kmeans_sample_size", minimum=1
+        ),
         source=dbt.config.get("customers_path"),
+        fail_for_test=parse_bool(
+            dbt.config.get("fail_clustering_for_test"), "fail_clustering_for_test"
+        ),
     )

@@ -28,6 +28,10 @@ class SegmentationInputError(ValueError):
     """The input cannot be segmented as configured (too few customers, bad settings)."""
 
 
+class InjectedFailure(RuntimeError):
+    """Raised on purpose (var fail_clustering_for_test) to test that a failed build is harmless."""
+
+
 def _log(step: str, message: str) -> None:
     # dbt shows Python model output only in its log; print also reaches the console.
     line = f"[customer_segmentation] {step}: {message}"
@@ -169,12 +173,20 @@ def kmeans_fit(
     large_n_threshold: int,
     sample_size: int,
     source: str = "",
+    fail_for_test: bool = False,
 ) -> pd.DataFrame:
     """Search for the lowest-inertia k-means partition, seeded with the Ward solution.
 
     Returns one row per k-means segment: its id, size, centre (one ``center_<feature>`` column
     per feature, standardised units) and the search's figures (inertia, starts, time).
+    ``fail_for_test=True`` raises ``InjectedFailure`` instead (var fail_clustering_for_test),
+    so tests can prove that a build failing mid-way leaves the published marts untouched.
     """
+    if fail_for_test:
+        raise InjectedFailure(
+            "kmeans_fit failed on purpose (var fail_clustering_for_test is true); "
+            "unset it to build normally"
+        )
     _, X = fetch_matrix(features_table, features, "customer_id")
     check_segmentable(X, n_segments, source)
     # The Ward solution's centres are a strong, deterministic starting point.

@@ -55,6 +55,19 @@ def parse_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return number
 
 
+def parse_bool(value: object, name: str) -> bool:
+    """A true/false config value (dbt config values arrive as text), checked.
+
+    Raises ``ValueError`` with one line naming the var when the value is not a boolean.
+    """
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", "", "none"}:
+        return False
+    raise ValueError(f"var {name} must be true or false, got {value!r}")
+
+
 def _ordered(table: object, order_by: str) -> object:
     """The table sorted by ``order_by`` where the table type can sort lazily."""
     if isinstance(table, pd.DataFrame):
