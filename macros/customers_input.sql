@@ -13,6 +13,15 @@
     {{ return(['minutes_watched', 'CLV', 'region', 'channel']) }}
 {%- endmacro %}
 
+{#-
+    Largest minutes_watched or CLV accepted. Above 1e15 a double no longer holds amounts to the
+    cent, so such a value is a unit or export error, and the exact (order-independent) sums of
+    macros/cross_database.sql stay far from overflowing for any number of customers.
+-#}
+{% macro max_customer_value() -%}
+    {{ return('1e15') }}
+{%- endmacro %}
+
 {% macro customers_input() -%}
     {%- set path = var('customers_path', none) -%}
     {%- if path is none or (path | string | trim) == '' -%}

@@ -20,11 +20,11 @@ per_segment as (
         segmentation_method,
         segment_id,
         count(*) as customers,
-        avg(minutes_watched) as mean_minutes_watched,
+        {{ exact_avg('minutes_watched') }} as mean_minutes_watched,
         {{ median('minutes_watched') }} as median_minutes_watched,
-        avg(clv) as mean_clv,
+        {{ exact_avg('clv') }} as mean_clv,
         {{ median('clv') }} as median_clv,
-        sum(clv) as total_clv
+        {{ exact_sum('clv') }} as total_clv
     from customer_segments
     group by segmentation_method, segment_id
 

@@ -27,9 +27,9 @@ per_cell as (
         region_code,
         channel_code,
         count(*) as customers,
-        sum(clv) as total_clv,
-        avg(clv) as mean_clv,
-        avg(minutes_watched) as mean_minutes_watched,
+        {{ exact_sum('clv') }} as total_clv,
+        {{ exact_avg('clv') }} as mean_clv,
+        {{ exact_avg('minutes_watched') }} as mean_minutes_watched,
         {{ median('minutes_watched') }} as median_minutes_watched
     from customers
     group by region_code, channel_code
