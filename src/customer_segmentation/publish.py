@@ -144,6 +144,7 @@ def publish_marts(
     started = datetime.now(UTC)
     build_database = Path(build_database).resolve()
     serving_path = Path(serving_path).resolve()
+    run = check_run_results(run_results_path) if run_results_path is not None else {}
     if not build_database.exists():
         raise PublishError(
             f"build database {build_database} does not exist: run `dbt build` first "
@@ -151,7 +152,6 @@ def publish_marts(
         )
     if build_database == serving_path:
         raise PublishError("the serving path must differ from the build database")
-    run = check_run_results(run_results_path) if run_results_path is not None else {}
     if build_id is None:
         suffix = (run.get("invocation_id") or uuid.uuid4().hex)[:8]
         build_id = f"{started:%Y%m%dT%H%M%S%fZ}-{suffix}"
