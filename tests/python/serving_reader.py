@@ -31,7 +31,9 @@ def check(connection: duckdb.DuckDBPyConnection) -> str:
     ).fetchall()
     if len(build_ids) != 1:
         raise AssertionError(f"mixed builds: {build_ids}")
-    for mart, recorded in connection.execute("select mart, row_count from marts.published_marts").fetchall():
+    for mart, recorded in connection.execute(
+        "select mart, row_count from marts.published_marts"
+    ).fetchall():
         observed = connection.execute(f'select count(*) from marts."{mart}"').fetchone()[0]
         if observed != recorded:
             raise AssertionError(f"{mart}: {observed} rows, {recorded} recorded")

@@ -58,7 +58,11 @@ def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
     }
     make_vars = [f"VENV={VENV}", f"SERVING_PATH={work / 'serving.duckdb'}", f"DBT_ARGS={dbt_args}"]
     dry_run = subprocess.run(
-        ["make", "-n", "build", *make_vars], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+        ["make", "-n", "build", *make_vars],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if dry_run.returncode == 0 and "pip install" not in dry_run.stdout:
         return subprocess.run(
