@@ -137,6 +137,7 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     serving = published / "serving.duckdb"
     before = read_publication(serving)
     before_marts = export_marts(serving, tmp_path / "before")
+    before_bytes = serving.read_bytes()
 
     result = make_build(published, "--vars '{fail_clustering_for_test: true}'")
 
@@ -146,6 +147,7 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     assert "published build" not in output
     assert read_publication(serving) == before
     assert export_marts(serving, tmp_path / "after") == before_marts
+    assert serving.read_bytes() == before_bytes
 
     # Publishing by hand after the failed build is refused too, naming the failed node.
     with pytest.raises(PublishError, match="kmeans_fit"):
