@@ -64,7 +64,7 @@ def main(serving_path: str, stop_file: str, mode: str) -> None:
                 seen.append(build_id)
         except Exception as exc:  # noqa: BLE001 - every failure is reported
             errors.append(f"{type(exc).__name__}: {exc}"[:300])
-        time.sleep(0.02)
+        time.sleep(0.05)
     if held is not None:
         held.close()
     print(json.dumps({"iterations": iterations, "build_ids": seen, "errors": errors[:20]}))
