@@ -164,3 +164,40 @@ def test_publish_refuses_a_command_other_than_build(tmp_path):
     run_results.write_text(json.dumps({"args": {"which": "run"}, "results": []}))
     with pytest.raises(PublishError, match="was `dbt run`, not `dbt build`"):
         publish_marts(tmp_path / "x.duckdb", tmp_path / "s.duckdb", run_results_path=run_results)
+
+
+def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
+    from customer_segmentation.cli import main
+
+    run_results = tmp_path / "run_results.json"
+    run_results.write_text(
+        json.dumps(
+            {
+                "args": {"which": "build"},
+                "results": [
+                    {"unique_id": "model.customer_segmentation.kmeans_fit", "status": "error"},
+                    {"unique_id": "model.customer_segmentation.dim_segments", "status": "skipped"},
+                ],
+            }
+        )
+    )
+    serving = tmp_path / "serving.duckdb"
+    code = main(
+        [
+            "publish",
+            "--database",
+            str(tmp_path / "build.duckdb"),
+            "--serving-path",
+            str(serving),
+            "--run-results",
+            str(run_results),
+        ]
+    )
+    error = capsys.readouterr().err.strip()
+    assert code == 1
+    assert not serving.exists()
+    assert error.count("\n") == 0
+    assert error.startswith(
+        "customer-segmentation publish: error: the last dbt build did not succeed"
+    )
+    assert "model.customer_segmentation.kmeans_fit (error); 1 skipped" in error
