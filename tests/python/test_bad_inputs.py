@@ -126,12 +126,12 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
     cases = {}
     small = _write_csv(tmp / "small.csv", _valid_rows(40))
 
-    def run_cleaning(name, path, expected, select=CLEANING, **extra_vars):
+    def run_cleaning(name, path, expected, select=CLEANING, command="run", database=None, **extra):
         cases[name] = (
             _case(
-                ["run", "--select", *select, *_vars(customers_path=str(path), **extra_vars)],
-                tmp / f"{name}.duckdb",
-                COUNTS if expected is None else None,
+                [command, "--select", *select, *_vars(customers_path=str(path), **extra)],
+                tmp / f"{database or name}.duckdb",
+                COUNTS if expected is None and select == CLEANING else None,
             ),
             expected,
         )
@@ -212,52 +212,48 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
         f"customers input {all_bad}: 0 valid customers, fewer than n_segments = 8",
         to_ward,
     )
+    # The var cases share one database: the clustering input is built once, then each case runs
+    # only ward_leaves (the first model reading the numeric vars) or compiles the feature list.
     run_cleaning(
-        "more segments than customers",
-        small,
-        f"customers input {small}: 40 valid customers, fewer than n_segments = 100",
-        to_ward,
-        n_segments=100,
+        "small file built", small, None, ["+int_customer_features_scaled"], database="vars"
     )
-    # Bad vars: one line naming the var.
-    run_cleaning(
-        "n_segments 0", small, "var n_segments must be at least 1, got 0", to_ward, n_segments=0
-    )
-    run_cleaning(
-        "n_segments abc",
-        small,
-        "var n_segments must be a whole number, got 'abc'",
-        to_ward,
-        n_segments="abc",
-    )
-    run_cleaning(
-        "random_state 1.5",
-        small,
-        "var random_state must be a whole number, got 1.5",
-        to_ward,
-        random_state=1.5,
-    )
-    run_cleaning(
-        "unknown feature",
-        small,
-        "var segmentation_features: unknown feature 'minutes'; choose from",
-        to_ward,
-        segmentation_features=["minutes", "clv"],
-    )
-    run_cleaning(
-        "no features",
-        small,
-        "var segmentation_features is empty",
-        to_ward,
-        segmentation_features=[],
-    )
-    run_cleaning(
-        "duplicate feature",
-        small,
-        "var segmentation_features lists a feature twice",
-        to_ward,
-        segmentation_features=["clv", "clv"],
-    )
+    for name, expected, extra in [
+        (
+            "more segments than customers",
+            f"customers input {small}: 40 valid customers, fewer than n_segments = 100",
+            {"n_segments": 100},
+        ),
+        ("n_segments 0", "var n_segments must be at least 1, got 0", {"n_segments": 0}),
+        (
+            "n_segments abc",
+            "var n_segments must be a whole number, got 'abc'",
+            {"n_segments": "abc"},
+        ),
+        (
+            "random_state 1.5",
+            "var random_state must be a whole number, got 1.5",
+            {"random_state": 1.5},
+        ),
+    ]:
+        run_cleaning(name, small, expected, ["ward_leaves"], database="vars", **extra)
+    for name, expected, features in [
+        (
+            "unknown feature",
+            "var segmentation_features: unknown feature 'minutes'; choose from",
+            ["minutes", "clv"],
+        ),
+        ("no features", "var segmentation_features is empty", []),
+        ("duplicate feature", "var segmentation_features lists a feature twice", ["clv", "clv"]),
+    ]:
+        run_cleaning(
+            name,
+            small,
+            expected,
+            ["int_customer_features_scaled"],
+            command="compile",
+            database="vars",
+            segmentation_features=features,
+        )
     return cases
 
 
@@ -354,6 +350,8 @@ def test_file_and_var_cases(corpus, name):
     result, expected = corpus["files"][name]
     if expected is None:
         assert result["success"], result["messages"]
+        if "counts" not in result["rows"]:
+            return
         rows_in, cleaned, rejected = result["rows"]["counts"][0]
         assert rows_in == 30 and cleaned == 30 and rejected == 0
         return
