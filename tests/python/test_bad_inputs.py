@@ -320,32 +320,37 @@ def test_duplicate_rows_are_two_customers(corpus):
     assert len(duplicates) == 2 and all(row[1] is None for row in duplicates)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "empty file",
-        "header only",
-        "missing column",
-        "renamed column",
-        "no header",
-        "row with too many fields",
-        "unknown extension",
-        "missing file",
-        "semicolon delimiter",
-        "tab delimiter (.tsv)",
-        "BOM and CRLF",
-        "header case and extra columns",
-        "too few distinct customers",
-        "every row rejected",
-        "more segments than customers",
-        "n_segments 0",
-        "n_segments abc",
-        "random_state 1.5",
-        "unknown feature",
-        "no features",
-        "duplicate feature",
-    ],
-)
+FILE_CASES = [
+    "empty file",
+    "header only",
+    "missing column",
+    "renamed column",
+    "no header",
+    "row with too many fields",
+    "unknown extension",
+    "missing file",
+    "semicolon delimiter",
+    "tab delimiter (.tsv)",
+    "BOM and CRLF",
+    "header case and extra columns",
+    "too few distinct customers",
+    "every row rejected",
+    "more segments than customers",
+    "small file built",
+    "n_segments 0",
+    "n_segments abc",
+    "random_state 1.5",
+    "unknown feature",
+    "no features",
+    "duplicate feature",
+]
+
+
+def test_every_file_case_is_checked(corpus):
+    assert sorted(corpus["files"]) == sorted(FILE_CASES)
+
+
+@pytest.mark.parametrize("name", FILE_CASES)
 def test_file_and_var_cases(corpus, name):
     result, expected = corpus["files"][name]
     if expected is None:
