@@ -50,8 +50,16 @@ chromium:
 
 setup: $(STAMP) chromium
 
+# The file BI tools read; `make build` replaces it only after a fully successful dbt build.
+SERVING_PATH ?= customer_segmentation_serving.duckdb
+# Extra dbt arguments, e.g. make build DBT_ARGS="--vars '{n_segments: 6}'"
+DBT_ARGS ?=
+
+# dbt build, then (only if it succeeded: make stops at the first failing line) publish the
+# marts to the serving database in one atomic swap. See "Serving BI tools safely" in the README.
 build: setup
-	$(DBT) build
+	$(DBT) build $(DBT_ARGS)
+	$(BIN)/customer-segmentation publish --serving-path $(SERVING_PATH)
 
 test: setup
 	$(BIN)/python -m pytest
@@ -97,4 +105,5 @@ test-spark: setup-spark
 	$(BIN_SPARK)/python -m pytest tests/spark
 
 clean:
-	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal
+	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal \
+		customer_segmentation_serving.duckdb

@@ -163,3 +163,27 @@
         {{ column }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Sums and means of doubles that do not depend on row order, so two builds of the same input
+    give bit-identical results. DuckDB adds rows up in whatever order its threads and the
+    tables' physical order deliver them, and a double sum rounds differently for each order
+    (measured: totals and the scaler's means differed in the last bits between two builds,
+    which even flipped ties in the Ward tree). Here each value is rounded to `scale` decimals
+    and summed exactly as a 38-digit decimal: the result is exact for values with at most
+    `scale` decimals and order-independent always. The sum must stay below 10^(38 - scale):
+    stg_customers rejects minutes and CLV above 1e15 (see max_customer_value()), so with the
+    default scale 10 that allows over 10^13 customers.
+-#}
+{% macro exact_sum(expression, scale=10) -%}
+    {{ return(adapter.dispatch('exact_sum', 'customer_segmentation')(expression, scale)) }}
+{%- endmacro %}
+
+{% macro default__exact_sum(expression, scale) -%}
+    cast(sum(cast({{ expression }} as decimal(38, {{ scale }}))) as {{ type_double() }})
+{%- endmacro %}
+
+{#- Order-independent mean; null for no rows, like avg(). -#}
+{% macro exact_avg(expression, scale=10) -%}
+    ({{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0))
+{%- endmacro %}

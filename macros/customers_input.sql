@@ -13,6 +13,15 @@
     {{ return(['minutes_watched', 'CLV', 'region', 'channel']) }}
 {%- endmacro %}
 
+{#-
+    Largest minutes_watched or CLV accepted. Above 1e15 a double no longer holds amounts to the
+    cent, so such a value is a unit or export error, and the exact (order-independent) sums of
+    macros/cross_database.sql stay far from overflowing for any number of customers.
+-#}
+{% macro max_customer_value() -%}
+    {{ return('1e15') }}
+{%- endmacro %}
+
 {% macro customers_input() -%}
     {%- set path = var('customers_path', none) -%}
     {%- if path is none or (path | string | trim) == '' -%}
@@ -51,32 +60,61 @@
     from {{ reader }} with ordinality
 {%- endmacro %}
 
-{% macro customers_file_reader(path) -%}
+{#- File formats customers_path may point at, by how the name ends (case-insensitive). -#}
+{% macro customers_file_extensions() -%}
+    {{ return({'csv': ['.csv', '.csv.gz', '.tsv', '.txt'], 'parquet': ['.parquet', '.pq']}) }}
+{%- endmacro %}
+
+{#- 'csv' or 'parquet' from the file name; an unknown extension stops the build. -#}
+{% macro customers_file_format(path) -%}
+    {%- for format, extensions in customers_file_extensions().items() -%}
+        {%- for extension in extensions -%}
+            {%- if path.lower().endswith(extension) -%}
+                {{ return(format) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- set known = [] -%}
+    {%- for extensions in customers_file_extensions().values() -%}
+        {%- do known.extend(extensions) -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error(
+        "var customers_path: cannot tell the format of '" ~ path ~ "'; the file name must end in "
+        ~ known | join(', ') ~ " (export the data to CSV or Parquet)") }}
+{%- endmacro %}
+
+{% macro customers_file_reader(path, options='') -%}
     {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
-    {%- if path.lower().endswith('.parquet') -%}
+    {%- if customers_file_format(path) == 'parquet' -%}
         {{ return('read_parquet(' ~ quoted ~ ')') }}
     {%- else -%}
         {#- all_varchar: every value arrives as text, so a bad value is quarantined with its reason
-            instead of failing the type sniffer. -#}
-        {{ return('read_csv(' ~ quoted ~ ', header = true, all_varchar = true)') }}
+            instead of failing the type sniffer. The dialect (delimiter, quote, header) is
+            sniffed: ',', ';', tab and '|' files all work. -#}
+        {{ return('read_csv(' ~ quoted ~ ', header = true, all_varchar = true' ~ options ~ ')') }}
     {%- endif -%}
 {%- endmacro %}
 
 {#-
-    File-level checks, run when the model executes: the file exists and is not empty, every
-    required column is there (matched case-insensitively), and it has at least one data row.
+    File-level checks, run when the model executes: the file exists and is not empty, every row
+    has as many fields as the header (CSV), every required column is there (matched
+    case-insensitively), and it has at least one data row. Each failure is one line naming the
+    file and saying what to fix.
 -#}
 {% macro validate_customers_file(path, reader) -%}
     {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
     {%- set found = run_query('select count(*) from glob(' ~ quoted ~ ')').columns[0].values()[0] -%}
     {%- if found == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "customers file '" ~ path ~ "' does not exist (var customers_path; relative paths "
+            "customers file '" ~ path ~ "' does not exist: fix var customers_path (relative paths "
             ~ "are read from the project root)") }}
     {%- endif -%}
     {%- set size = run_query('select size from read_blob(' ~ quoted ~ ')').columns[0].values()[0] -%}
     {%- if size == 0 -%}
         {{ exceptions.raise_compiler_error("customers file '" ~ path ~ "' is empty (0 bytes)") }}
+    {%- endif -%}
+    {%- if customers_file_format(path) == 'csv' -%}
+        {%- do validate_customers_csv_rows(path) -%}
     {%- endif -%}
     {%- set described = run_query('describe select * from ' ~ reader) -%}
     {%- set columns = described.columns[0].values() | map('lower') | list -%}
@@ -90,11 +128,37 @@
         {{ exceptions.raise_compiler_error(
             "customers file '" ~ path ~ "' has no column " ~ missing | join(', ')
             ~ " (required: " ~ required_customer_columns() | join(', ')
-            ~ "; found: " ~ described.columns[0].values() | join(', ') ~ ")") }}
+            ~ "; found: " ~ described.columns[0].values() | join(', ')
+            ~ "). The first line must be a header naming the columns.") }}
     {%- endif -%}
     {%- set rows = run_query('select count(*) from ' ~ reader).columns[0].values()[0] -%}
     {%- if rows == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers file '" ~ path ~ "' has a header but no data rows") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    A CSV row with more or fewer fields than the header is a broken file, not a bad value: DuckDB
+    would stop with a parser error (or, for a small file, misread the whole file as one column).
+    Scan the file once keeping the malformed lines aside and stop with the first one's line
+    number, so nothing is ever dropped silently.
+-#}
+{% macro validate_customers_csv_rows(path) -%}
+    {%- set reader = customers_file_reader(
+        path, ", store_rejects = true, rejects_table = 'customers_input_errors', "
+              ~ "rejects_scan = 'customers_input_scans'") -%}
+    {%- do run_query('select count(*) from ' ~ reader) -%}
+    {%- set errors = run_query(
+        "select e.line, e.error_type, e.csv_line, e.error_message, count(*) over () as n_errors "
+        ~ "from customers_input_errors e "
+        ~ "where e.scan_id = (select max(scan_id) from customers_input_scans) "
+        ~ "order by e.line limit 1") -%}
+    {%- if errors.rows | length > 0 -%}
+        {%- set first = errors.rows[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "customers file '" ~ path ~ "' line " ~ first[0] ~ " is malformed ("
+            ~ first[3] ~ ": " ~ first[2] ~ "); " ~ first[4] ~ " malformed line(s) in all. "
+            ~ "Every row needs exactly one value per header column: fix or remove the line.") }}
     {%- endif -%}
 {%- endmacro %}

@@ -32,7 +32,7 @@ ward_centers as (
     select
         customer_segments.ward_segment_id as segment_id,
         {%- for feature in segmentation_features() %}
-        avg(features.{{ feature }}) as {{ feature }}{{ ',' if not loop.last }}
+        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}{{ ',' if not loop.last }}
         {%- endfor %}
     from customer_segments
     inner join features on customer_segments.customer_id = features.customer_id

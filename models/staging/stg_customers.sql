@@ -45,12 +45,17 @@ checked as (
                 then " ~ dbt.concat(["'minutes_watched is not finite: '", "minutes_watched_text"]) ~ " end",
             "case when minutes_watched_value < 0
                 then " ~ dbt.concat(["'minutes_watched is negative: '", "minutes_watched_text"]) ~ " end",
+            "case when minutes_watched_value > " ~ max_customer_value() ~ "
+                    and " ~ is_finite('minutes_watched_value') ~ "
+                then " ~ dbt.concat(["'minutes_watched is above " ~ max_customer_value() ~ ": '", "minutes_watched_text"]) ~ " end",
             "case when clv_text is null then 'CLV is blank' end",
             "case when clv_text is not null and clv_value is null
                 then " ~ dbt.concat(["'CLV is not a number: '", "clv_text"]) ~ " end",
             "case when not " ~ is_finite('clv_value') ~ "
                 then " ~ dbt.concat(["'CLV is not finite: '", "clv_text"]) ~ " end",
             "case when clv_value < 0 then " ~ dbt.concat(["'CLV is negative: '", "clv_text"]) ~ " end",
+            "case when clv_value > " ~ max_customer_value() ~ " and " ~ is_finite('clv_value') ~ "
+                then " ~ dbt.concat(["'CLV is above " ~ max_customer_value() ~ ": '", "clv_text"]) ~ " end",
             "case when region_text is null then 'region is blank' end",
             "case when region_text is not null
                     and (region_value is null or region_value not in (0, 1, 2))

@@ -1,7 +1,12 @@
 """The best k-means partition found: one row per segment, its centre and the search's figures."""
 
 from customer_segmentation.pipeline import kmeans_fit
-from customer_segmentation.tables import parse_feature_list, parse_int, read_segment_count
+from customer_segmentation.tables import (
+    parse_bool,
+    parse_feature_list,
+    parse_int,
+    read_segment_count,
+)
 
 
 def model(dbt, session):
@@ -24,5 +29,8 @@ def model(dbt, session):
         source=dbt.config.get("customers_path"),
         spark_collect_max_rows=parse_int(
             dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
+        fail_for_test=parse_bool(
+            dbt.config.get("fail_clustering_for_test"), "fail_clustering_for_test"
         ),
     )

@@ -9,11 +9,13 @@ Examples
 --------
 $ customer-segmentation generate --rows 1000000 --seed 42 --out data/customers.parquet
 $ python -m customer_segmentation.cli generate --rows 5000 --out customers.csv
+$ customer-segmentation publish   # after a successful `dbt build`: swap in the serving database
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -80,6 +82,60 @@ def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_generate)
 
 
+def _run_publish(args: argparse.Namespace) -> int:
+    """Handler of ``publish``: copy the marts of a successful build to the serving database."""
+    from customer_segmentation.publish import publish_marts
+
+    run_results = None if args.no_run_results_check else args.run_results
+    publication = publish_marts(args.database, args.serving_path, run_results_path=run_results)
+    counts = ", ".join(f"{mart} {rows:,}" for mart, rows in publication.row_counts.items())
+    print(
+        f"published build {publication.build_id} to {publication.serving_path} "
+        f"in {publication.seconds:.2f} s ({counts})"
+    )
+    return 0
+
+
+def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
+    target_path = os.environ.get("DBT_TARGET_PATH", "target")
+    parser = subparsers.add_parser(
+        "publish",
+        help="after a successful dbt build, swap the marts into the serving database BI tools read",
+        description=(
+            "Copy every table of schema marts from the build database into a new read-only "
+            "serving database and atomically replace the previous one. Refuses when the last "
+            "dbt command was not a fully successful `dbt build`, so a failed build leaves the "
+            "last good publication in place."
+        ),
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DBT_DUCKDB_PATH", "customer_segmentation.duckdb"),
+        help="the build database dbt wrote (default: $DBT_DUCKDB_PATH or "
+        "customer_segmentation.duckdb)",
+    )
+    parser.add_argument(
+        "--serving-path",
+        default=os.environ.get(
+            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
+        ),
+        help="the file BI tools read (default: $CUSTOMER_SEGMENTATION_SERVING_PATH or "
+        "customer_segmentation_serving.duckdb)",
+    )
+    parser.add_argument(
+        "--run-results",
+        default=os.path.join(target_path, "run_results.json"),
+        help="dbt's run_results.json, checked to record a successful `dbt build` "
+        "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
+    )
+    parser.add_argument(
+        "--no-run-results-check",
+        action="store_true",
+        help="publish without checking run_results.json (the marts must come from a passing build)",
+    )
+    parser.set_defaults(handler=_run_publish)
+
+
 def _run_report(args: argparse.Namespace) -> int:
     """Handler of ``report``: render the HTML report of a built DuckDB file."""
     from customer_segmentation.report import write_report
@@ -120,6 +176,7 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
 #: Registrars of the subcommands, in the order ``--help`` lists them.
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate_parser,
+    _add_publish_parser,
     _add_report_parser,
 )
 
@@ -147,13 +204,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     exit_code : int
-        0 on success, 2 on a usage error (argparse exits), 1 on an invalid value.
+        0 on success, 2 on a usage error (argparse exits), 1 on an invalid value or a
+        refused publication.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:
         print(f"customer-segmentation {args.command}: error: {exc}", file=sys.stderr)
         return 1
 

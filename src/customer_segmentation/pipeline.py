@@ -40,6 +40,10 @@ class SegmentationInputError(ValueError):
     """The input cannot be segmented as configured (too few customers, bad settings)."""
 
 
+class InjectedFailure(RuntimeError):
+    """Raised on purpose (var fail_clustering_for_test) to test that a failed build is harmless."""
+
+
 def _log(step: str, message: str) -> None:
     # dbt shows Python model output only in its log; print also reaches the console.
     line = f"[customer_segmentation] {step}: {message}"
@@ -268,6 +272,7 @@ def kmeans_fit(
     sample_size: int,
     source: str = "",
     spark_collect_max_rows: int | None = None,
+    fail_for_test: bool = False,
 ) -> object:
     """Search for the lowest-inertia k-means partition, seeded with the Ward solution.
 
@@ -275,7 +280,14 @@ def kmeans_fit(
     per feature, standardised units) and the search's figures (inertia, starts, time). A
     Spark DataFrame above ``spark_collect_max_rows`` rows is clustered by pyspark.ml KMeans
     (k-means|| seeded with ``random_state``) instead of the numpy search.
+    ``fail_for_test=True`` raises ``InjectedFailure`` instead (var fail_clustering_for_test),
+    so tests can prove that a build failing mid-way leaves the published marts untouched.
     """
+    if fail_for_test:
+        raise InjectedFailure(
+            "kmeans_fit failed on purpose (var fail_clustering_for_test is true); "
+            "unset it to build normally"
+        )
     if runs_distributed(features_table, spark_collect_max_rows):
         return _kmeans_fit_spark(
             features_table,

@@ -45,15 +45,16 @@ def parse_int(value: object, name: str, *, minimum: int | None = None) -> int:
     Raises ``ValueError`` with one line naming the var when the value is not a whole number
     or is below ``minimum``.
     """
+    fix = f"; set it in dbt_project.yml or with --vars '{{{name}: <number>}}'"
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise ValueError(f"var {name} must be a whole number, got {value!r}") from None
+        raise ValueError(f"var {name} must be a whole number, got {value!r}{fix}") from None
     if not np.isfinite(number) or number != int(number):
-        raise ValueError(f"var {name} must be a whole number, got {value!r}")
+        raise ValueError(f"var {name} must be a whole number, got {value!r}{fix}")
     number = int(number)
     if minimum is not None and number < minimum:
-        raise ValueError(f"var {name} must be at least {minimum}, got {number}")
+        raise ValueError(f"var {name} must be at least {minimum}, got {number}{fix}")
     return number
 
 
@@ -94,6 +95,19 @@ def like_input(frame: pd.DataFrame, template: object) -> object:
     if is_spark_frame(template):
         return template.sparkSession.createDataFrame(frame)
     return frame
+
+
+def parse_bool(value: object, name: str) -> bool:
+    """A true/false config value (dbt config values arrive as text), checked.
+
+    Raises ``ValueError`` with one line naming the var when the value is not a boolean.
+    """
+    text = str(value).strip().lower()
+    if text in {"true", "1", "yes"}:
+        return True
+    if text in {"false", "0", "no", "", "none"}:
+        return False
+    raise ValueError(f"var {name} must be true or false, got {value!r}")
 
 
 def _ordered(table: object, order_by: str) -> object:
