@@ -1,6 +1,8 @@
 # Two commands on a fresh machine:
 #   make build   set up the virtualenv and run `dbt build` on the embedded data
 #   make test    set up the virtualenv and run every test
+#   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
+#                print per-model times, wall time, peak memory and SQL scoring time
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
 
 VENV ?= .venv
@@ -18,7 +20,10 @@ export OMP_NUM_THREADS ?= 1
 
 DBT := $(BIN)/dbt
 
-.PHONY: setup build test clean
+N ?= 100000
+SEED ?= 42
+
+.PHONY: setup build test bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,5 +40,8 @@ build: setup
 test: setup
 	$(BIN)/python -m pytest
 
+bench: setup
+	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)
+
 clean:
-	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal
+	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal bench-results

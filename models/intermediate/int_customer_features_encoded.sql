@@ -3,7 +3,12 @@
     and one 0/1 column per channel and per region (one-hot). The `segmentation_features` var picks
     which of these the clustering sees. The encoding itself is the macro
     customer_feature_expressions, which score_customers reuses to encode new customers.
+
+    A view: the encoding is a few cheap expressions, and writing every candidate feature of
+    millions of customers to a table cost more than recomputing them in the two readers.
 -#}
+{{ config(materialized='view') }}
+
 with customers as (
 
     select * from {{ ref('int_customers_cleaned') }}

@@ -74,13 +74,15 @@ def ward_leaves(
     exact_max_rows: int,
     n_micro_clusters: int,
     random_state: int,
+    micro_sample_size: int = 50_000,
     source: str = "",
 ) -> pd.DataFrame:
     """Map every customer to a leaf of the Ward tree.
 
     Up to ``exact_max_rows`` customers each customer is its own leaf (exact Ward). Above it the
-    customers are grouped into ``n_micro_clusters`` k-means micro-clusters, which become the
-    leaves of a size-weighted Ward tree.
+    customers are grouped into ``n_micro_clusters`` k-means micro-clusters (fitted on a seeded
+    sample of ``micro_sample_size`` rows, then every customer assigned to the nearest one),
+    which become the leaves of a size-weighted Ward tree.
 
     Returns
     -------
@@ -94,7 +96,10 @@ def ward_leaves(
         strategy = "exact (one leaf per customer)"
     else:
         two_stage = hierarchical.two_stage_ward(
-            X, n_micro_clusters=n_micro_clusters, random_state=random_state
+            X,
+            n_micro_clusters=n_micro_clusters,
+            random_state=random_state,
+            sample_size=micro_sample_size,
         )
         leaf_ids = np.asarray(two_stage.leaf_labels, dtype=np.int64)
         strategy = f"two-stage ({len(np.unique(leaf_ids))} micro-clusters)"
