@@ -201,12 +201,16 @@ def run(rows: int, seed: int, work_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--rows", type=lambda t: int(t.replace("_", "")), default=100_000,
+        "--rows",
+        type=lambda t: int(t.replace("_", "")),
+        default=100_000,
         help="customers to generate; 0 = the embedded 3,834 (default 100000)",
     )
     parser.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     parser.add_argument(
-        "--work-dir", type=Path, default=PROJECT_ROOT / "bench-results",
+        "--work-dir",
+        type=Path,
+        default=PROJECT_ROOT / "bench-results",
         help="where the data, scratch database and results go (default bench-results/)",
     )
     args = parser.parse_args(argv)

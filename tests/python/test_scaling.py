@@ -104,7 +104,8 @@ def test_sql_scoring_equals_assign_nearest_recomputed(embedded_build):
     ]
     centers = _matrix(
         embedded_build,
-        "select " + ", ".join(f"center_{f}" for f in features)
+        "select "
+        + ", ".join(f"center_{f}" for f in features)
         + " from clustering.kmeans_fit order by kmeans_segment_id",
     )
     sql_labels = embedded_build.query(
