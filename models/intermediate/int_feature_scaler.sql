@@ -9,15 +9,27 @@ with encoded as (
 
 ),
 
+moments as (
+
+    {#- One scan for every feature (a union of per-feature scans read the input once each). -#}
+    select
+        {%- for feature in segmentation_features() %}
+        avg({{ feature }}) as {{ feature }}__mean,
+        stddev_pop({{ feature }}) as {{ feature }}__std{{ ',' if not loop.last }}
+        {%- endfor %}
+    from encoded
+
+),
+
 per_feature as (
 
     {%- for feature in segmentation_features() %}
     select
         {{ loop.index }} as feature_position,
         '{{ feature }}' as feature_name,
-        avg({{ feature }}) as feature_mean,
-        stddev_pop({{ feature }}) as feature_std
-    from encoded
+        {{ feature }}__mean as feature_mean,
+        {{ feature }}__std as feature_std
+    from moments
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 

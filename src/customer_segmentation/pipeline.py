@@ -230,8 +230,8 @@ def kmeans_assignments(
     started = time.perf_counter()
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
     _, centers = fetch_matrix(fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id")
-    labels = kmeans.assign_nearest(X, centers)
-    distances = np.sqrt(((X - centers[labels]) ** 2).sum(axis=1))
+    labels, squared_distances = kmeans.assign_nearest(X, centers, return_distance=True)
+    distances = np.sqrt(squared_distances)
     _log(
         "kmeans_assignments",
         f"{X.shape[0]:,} customers assigned in {time.perf_counter() - started:.2f}s",

@@ -175,3 +175,13 @@ def test_benchmark_report_names_goals_and_figures():
     assert "-> NOT MET" in text  # 2.5 GiB > 2 GiB
     summary["peak_rss_gib"] = 1.5
     assert "-> MET" in benchmark.report(summary)
+
+
+def test_assign_nearest_returns_the_squared_distance_it_used():
+    rng = np.random.default_rng(0)
+    X, centers = rng.normal(size=(20_000, 5)), rng.normal(size=(6, 5))
+    labels, squared = assign_nearest(X, centers, return_distance=True)
+    np.testing.assert_array_equal(labels, assign_nearest(X, centers))
+    brute = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(labels, brute.argmin(axis=1))
+    np.testing.assert_allclose(squared, brute.min(axis=1), rtol=1e-12)
