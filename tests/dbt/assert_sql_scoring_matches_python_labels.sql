@@ -1,5 +1,6 @@
 -- SQL scoring (score_customers) gives every training customer the segment Python gave it.
--- Returns the customers where the two disagree, or that only one of them labelled.
+-- Returns the customers where the two disagree or that only one of them labelled, and a row
+-- when the row counts differ (with no disagreement, equal counts make the pairing one-to-one).
 with python_labels as (
     select customer_id, kmeans_segment_id from {{ ref('kmeans_assignments') }}
 ),
@@ -7,6 +8,14 @@ with python_labels as (
 sql_labels as (
     select customer_id, kmeans_segment_id from {{ ref('scored_customers') }}
 )
+
+select
+    null as customer_id,
+    (select count(*) from python_labels) as python_segment_id,
+    (select count(*) from sql_labels) as sql_segment_id
+where (select count(*) from python_labels) != (select count(*) from sql_labels)
+
+union all
 
 select
     coalesce(python_labels.customer_id, sql_labels.customer_id) as customer_id,

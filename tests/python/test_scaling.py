@@ -165,7 +165,6 @@ def test_benchmark_report_names_goals_and_figures():
         "dbt_elapsed_seconds": 40.0,
         "sql_scoring_seconds": 1.0,
         "scored_rows": 1_000_000,
-        "scoring_model_seconds": 2.0,
         "nodes": {"model.customer_segmentation.ward_leaves": 9.0, "test.p.unique_x": 1.0},
         "log_lines": [],
     }
