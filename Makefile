@@ -3,6 +3,8 @@
 #   make test    set up the virtualenv and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
 #   make lint    sqlfluff (SQL models) and ruff (Python)
+#   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
+#                print per-model times, wall time, peak memory and SQL scoring time
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
 # The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
 #   make build-spark  the whole project, Python models included, on a local Spark
@@ -26,11 +28,14 @@ DATABASE ?= $(or $(DBT_DUCKDB_PATH),customer_segmentation.duckdb)
 REPORT ?= reports/segmentation_report.html
 CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking
 
+N ?= 100000
+SEED ?= 42
+
 VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
+.PHONY: setup build test bench clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -104,6 +109,9 @@ build-spark: setup-spark
 test-spark: setup-spark
 	$(BIN_SPARK)/python -m pytest tests/spark
 
+bench: setup
+	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)
+
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal \
-		customer_segmentation_serving.duckdb
+		customer_segmentation_serving.duckdb bench-results

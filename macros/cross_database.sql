@@ -60,6 +60,49 @@
     try_cast({{ expression }} as double)
 {%- endmacro %}
 
+{#-
+    An input value that may be text (CSV, the seed) or already a number (Parquet), as a
+    double: null when blank or not a number. Text is trimmed and parsed; a number is used as is.
+-#}
+{% macro parse_raw_double(expression) -%}
+    {{ return(adapter.dispatch('parse_raw_double', 'customer_segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__parse_raw_double(expression) -%}
+    {{ parse_double("nullif(trim(" ~ as_text(expression) ~ "), '')") }}
+{%- endmacro %}
+
+{#-
+    DuckDB folds typeof() to a constant when the query is planned, so for a numeric Parquet
+    column only the plain cast runs: no round trip through text (5 s on 10M rows x 4 columns).
+-#}
+{% macro duckdb__parse_raw_double(expression) -%}
+    (case when {{ duckdb__is_numeric_type(expression) }}
+        then cast({{ expression }} as double)
+        else {{ default__parse_raw_double(expression) }} end)
+{%- endmacro %}
+
+{#- True when an input value (text or number) is missing: null, or blank text. -#}
+{% macro raw_is_blank(expression) -%}
+    {{ return(adapter.dispatch('raw_is_blank', 'customer_segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__raw_is_blank(expression) -%}
+    (nullif(trim({{ as_text(expression) }}), '') is null)
+{%- endmacro %}
+
+{% macro duckdb__raw_is_blank(expression) -%}
+    (case when {{ duckdb__is_numeric_type(expression) }}
+        then {{ expression }} is null
+        else {{ default__raw_is_blank(expression) }} end)
+{%- endmacro %}
+
+{% macro duckdb__is_numeric_type(expression) -%}
+    (typeof({{ expression }}) in ('DOUBLE', 'FLOAT', 'BIGINT', 'INTEGER', 'SMALLINT', 'TINYINT',
+        'HUGEINT', 'UBIGINT', 'UINTEGER', 'USMALLINT', 'UTINYINT')
+        or typeof({{ expression }}) like 'DECIMAL%')
+{%- endmacro %}
+
 {#- Text of any value (used to keep raw values in the quarantine). -#}
 {% macro as_text(expression) -%}
     cast({{ expression }} as {{ dbt.type_string() }})

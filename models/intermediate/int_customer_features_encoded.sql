@@ -1,8 +1,14 @@
 {#-
     Every candidate clustering feature, unscaled: the numbers as they are, the codes as numbers,
     and one 0/1 column per channel and per region (one-hot). The `segmentation_features` var picks
-    which of these the clustering sees.
+    which of these the clustering sees. The encoding itself is the macro
+    customer_feature_expressions, which score_customers reuses to encode new customers.
+
+    A view: the encoding is a few cheap expressions, and writing every candidate feature of
+    millions of customers to a table cost more than recomputing them in the two readers.
 -#}
+{{ config(materialized='view') }}
+
 with customers as (
 
     select * from {{ ref('int_customers_cleaned') }}
@@ -13,17 +19,8 @@ final as (
 
     select
         customer_id,
-        minutes_watched,
-        clv,
-        cast(region_code as {{ type_double() }}) as region_code,
-        cast(channel_code as {{ type_double() }}) as channel_code,
-        ln(1 + minutes_watched) as minutes_watched_log1p,
-        {{ indicator('minutes_watched_was_blank') }} as minutes_watched_was_blank,
-        {%- for code, slug in channel_codes().items() %}
-        {{ indicator('channel_code = ' ~ code) }} as channel_{{ slug }},
-        {%- endfor %}
-        {%- for code, slug in region_codes().items() %}
-        {{ indicator('region_code = ' ~ code) }} as region_{{ slug }}{{ ',' if not loop.last }}
+        {%- for name, expression in customer_feature_expressions() %}
+        {{ expression }} as {{ name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from customers
 

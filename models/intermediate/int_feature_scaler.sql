@@ -6,7 +6,8 @@
     Mean and std are computed order-independently (exact_avg), so every build of the same input
     gets bit-identical z-scores and hence the same Ward tree and k-means search: first the
     mean and the range, then the mean squared deviation scaled by the largest deviation (each
-    term in [0, 1], summed exactly to 18 decimals).
+    term in [0, 1], summed exactly to 18 decimals). Each pass reads the input once for all
+    features (a union of per-feature scans would read it once per feature).
 -#}
 with encoded as (
 
@@ -16,16 +17,13 @@ with encoded as (
 
 moments as (
 
-    {%- for feature in segmentation_features() %}
     select
-        {{ loop.index }} as feature_position,
-        '{{ feature }}' as feature_name,
-        {{ exact_avg(feature) }} as feature_mean,
-        min({{ feature }}) as feature_min,
-        max({{ feature }}) as feature_max
+        {%- for feature in segmentation_features() %}
+        {{ exact_avg(feature) }} as {{ feature }}__mean,
+        min({{ feature }}) as {{ feature }}__min,
+        max({{ feature }}) as {{ feature }}__max{{ ',' if not loop.last }}
+        {%- endfor %}
     from encoded
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
 
 ),
 
@@ -33,9 +31,25 @@ spread as (
 
     select
         *,
-        nullif(greatest(feature_max - feature_mean, feature_mean - feature_min), 0)
-            as max_deviation
+        {%- for feature in segmentation_features() %}
+        nullif(greatest({{ feature }}__max - {{ feature }}__mean, {{ feature }}__mean - {{ feature }}__min), 0)
+            as {{ feature }}__max_deviation{{ ',' if not loop.last }}
+        {%- endfor %}
     from moments
+
+),
+
+scaled_variances as (
+
+    select
+        {%- for feature in segmentation_features() %}
+        {{ exact_avg(
+            'power((encoded.' ~ feature ~ ' - spread.' ~ feature ~ '__mean) / spread.'
+            ~ feature ~ '__max_deviation, 2)',
+            scale=18) }} as {{ feature }}__scaled_variance{{ ',' if not loop.last }}
+        {%- endfor %}
+    from encoded
+    cross join spread
 
 ),
 
@@ -43,19 +57,16 @@ per_feature as (
 
     {%- for feature in segmentation_features() %}
     select
-        max(spread.feature_position) as feature_position,
-        max(spread.feature_name) as feature_name,
-        max(spread.feature_mean) as feature_mean,
+        {{ loop.index }} as feature_position,
+        '{{ feature }}' as feature_name,
+        spread.{{ feature }}__mean as feature_mean,
         coalesce(
-            max(spread.max_deviation) * sqrt({{ exact_avg(
-                'power((encoded.' ~ feature ~ ' - spread.feature_mean) / spread.max_deviation, 2)',
-                scale=18) }}),
+            spread.{{ feature }}__max_deviation * sqrt(scaled_variances.{{ feature }}__scaled_variance),
             -- no spread: std 0 (null when there are no values at all, like stddev_pop)
-            case when max(spread.feature_mean) is not null then 0.0 end
+            case when spread.{{ feature }}__mean is not null then 0.0 end
         ) as feature_std
-    from encoded
-    cross join spread
-    where spread.feature_name = '{{ feature }}'
+    from spread
+    cross join scaled_variances
     {{ 'union all' if not loop.last }}
     {%- endfor %}
 

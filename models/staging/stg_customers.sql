@@ -9,28 +9,19 @@ with base_customers as (
 
 ),
 
-as_text as (
+parsed as (
 
+    {#- Blank test and number come straight from the raw value (no text round trip for
+        Parquet numbers); the text is only needed for messages and the quarantine. -#}
     select
         customer_id,
         input_source,
-        nullif(trim({{ as_text('minutes_watched_raw') }}), '') as minutes_watched_text,
-        nullif(trim({{ as_text('clv_raw') }}), '') as clv_text,
-        nullif(trim({{ as_text('region_raw') }}), '') as region_text,
-        nullif(trim({{ as_text('channel_raw') }}), '') as channel_text
+        {%- for column in ['minutes_watched', 'clv', 'region', 'channel'] %}
+        nullif(trim({{ as_text(column ~ '_raw') }}), '') as {{ column }}_text,
+        {{ raw_is_blank(column ~ '_raw') }} as {{ column }}_is_blank,
+        {{ parse_raw_double(column ~ '_raw') }} as {{ column }}_value{{ ',' if not loop.last }}
+        {%- endfor %}
     from base_customers
-
-),
-
-parsed as (
-
-    select
-        *,
-        {{ parse_double('minutes_watched_text') }} as minutes_watched_value,
-        {{ parse_double('clv_text') }} as clv_value,
-        {{ parse_double('region_text') }} as region_value,
-        {{ parse_double('channel_text') }} as channel_value
-    from as_text
 
 ),
 
@@ -39,7 +30,7 @@ checked as (
     select
         *,
         {{ join_non_null([
-            "case when minutes_watched_text is not null and minutes_watched_value is null
+            "case when not minutes_watched_is_blank and minutes_watched_value is null
                 then " ~ dbt.concat(["'minutes_watched is not a number: '", "minutes_watched_text"]) ~ " end",
             "case when not " ~ is_finite('minutes_watched_value') ~ "
                 then " ~ dbt.concat(["'minutes_watched is not finite: '", "minutes_watched_text"]) ~ " end",
@@ -48,20 +39,20 @@ checked as (
             "case when minutes_watched_value > " ~ max_customer_value() ~ "
                     and " ~ is_finite('minutes_watched_value') ~ "
                 then " ~ dbt.concat(["'minutes_watched is above " ~ max_customer_value() ~ ": '", "minutes_watched_text"]) ~ " end",
-            "case when clv_text is null then 'CLV is blank' end",
-            "case when clv_text is not null and clv_value is null
+            "case when clv_is_blank then 'CLV is blank' end",
+            "case when not clv_is_blank and clv_value is null
                 then " ~ dbt.concat(["'CLV is not a number: '", "clv_text"]) ~ " end",
             "case when not " ~ is_finite('clv_value') ~ "
                 then " ~ dbt.concat(["'CLV is not finite: '", "clv_text"]) ~ " end",
             "case when clv_value < 0 then " ~ dbt.concat(["'CLV is negative: '", "clv_text"]) ~ " end",
             "case when clv_value > " ~ max_customer_value() ~ " and " ~ is_finite('clv_value') ~ "
                 then " ~ dbt.concat(["'CLV is above " ~ max_customer_value() ~ ": '", "clv_text"]) ~ " end",
-            "case when region_text is null then 'region is blank' end",
-            "case when region_text is not null
+            "case when region_is_blank then 'region is blank' end",
+            "case when not region_is_blank
                     and (region_value is null or region_value not in (0, 1, 2))
                 then " ~ dbt.concat(["'region is not one of 0, 1, 2: '", "region_text"]) ~ " end",
-            "case when channel_text is null then 'channel is blank' end",
-            "case when channel_text is not null
+            "case when channel_is_blank then 'channel is blank' end",
+            "case when not channel_is_blank
                     and (channel_value is null or channel_value not in (1, 2, 3, 4, 5, 6, 7, 8))
                 then " ~ dbt.concat(["'channel is not an integer from 1 to 8: '", "channel_text"]) ~ " end"
         ]) }} as rejection_reason
@@ -74,7 +65,7 @@ final as (
     select
         customer_id,
         coalesce(minutes_watched_value, 0) as minutes_watched,
-        minutes_watched_text is null as minutes_watched_was_blank,
+        minutes_watched_is_blank as minutes_watched_was_blank,
         clv_value as clv,
         case when region_value in (0, 1, 2) then cast(region_value as integer) end as region_code,
         case when channel_value in (1, 2, 3, 4, 5, 6, 7, 8)

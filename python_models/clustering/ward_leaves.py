@@ -14,6 +14,9 @@ def model(dbt, session):
         n_micro_clusters=parse_int(
             dbt.config.get("ward_n_micro_clusters"), "ward_n_micro_clusters", minimum=2
         ),
+        micro_sample_size=parse_int(
+            dbt.config.get("ward_micro_sample_size"), "ward_micro_sample_size", minimum=1
+        ),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
         source=dbt.config.get("customers_path"),
         spark_collect_max_rows=parse_int(

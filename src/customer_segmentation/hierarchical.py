@@ -56,8 +56,8 @@ LINKAGE_COLUMNS = (
 )
 
 # Rows per block when assigning rows to their nearest micro-cluster centre: the
-# (rows x centres) score block (512 * 2000 * 8 bytes = 8 MB) stays in cache.
-_ASSIGN_CHUNK_ROWS = 512
+# (rows x centres) float32 score block (1024 * 2000 * 4 bytes = 8 MB) stays in cache.
+_ASSIGN_CHUNK_ROWS = 1024
 # Lloyd iterations of the micro-cluster k-means (a stopping rule, not a tuning knob).
 _LLOYD_MAX_ITER = 50
 _LLOYD_TOL = 1e-4
@@ -509,14 +509,16 @@ def _nearest_center(X: np.ndarray, centers: np.ndarray, n_threads: int = 1) -> n
         Nearest centre of each row.
     """
     n, p = X.shape
-    # Score ||c||^2 - 2 x.c (= ||x - c||^2 - ||x||^2) as one product with an extra column.
-    weights = np.empty((p + 1, centers.shape[0]))
+    # Score ||c||^2 - 2 x.c (= ||x - c||^2 - ||x||^2) as one product with an extra column,
+    # in float32: twice the speed of float64, and a micro-cluster needs no exact boundary
+    # (the customer-level k-means assignment is exact and done elsewhere).
+    weights = np.empty((p + 1, centers.shape[0]), dtype=np.float32)
     weights[:p] = -2.0 * centers.T
     weights[p] = np.einsum("ij,ij->i", centers, centers)
     labels = np.empty(n, dtype=np.int64)
 
     def assign(lo: int, hi: int) -> None:
-        augmented = np.ones((_ASSIGN_CHUNK_ROWS, p + 1))
+        augmented = np.ones((_ASSIGN_CHUNK_ROWS, p + 1), dtype=np.float32)
         for start in range(lo, hi, _ASSIGN_CHUNK_ROWS):
             stop = min(start + _ASSIGN_CHUNK_ROWS, hi)
             rows = augmented[: stop - start]

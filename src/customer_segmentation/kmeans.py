@@ -243,7 +243,7 @@ def _assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return labels, min_dist, n_ties
 
 
-def assign_nearest(X, centers) -> np.ndarray:
+def assign_nearest(X, centers, *, return_distance: bool = False):
     """Label each row with its nearest centre (squared Euclidean distance).
 
     Parameters
@@ -252,12 +252,17 @@ def assign_nearest(X, centers) -> np.ndarray:
         Rows to label.
     centers : array-like of shape (n_clusters, n_features)
         Cluster centres; row ``j`` is the centre of label ``j``.
+    return_distance : bool, default=False
+        Also return each row's squared distance to its nearest centre (computed in the same
+        pass, so no ``(n_samples, n_features)`` temporary is needed).
 
     Returns
     -------
     labels : ndarray of shape (n_samples,), dtype int64
         Index of the nearest centre. A row at exactly the same distance from several centres
         gets the lowest of their indices.
+    squared_distances : ndarray of shape (n_samples,), float64
+        Only with ``return_distance=True``.
 
     Notes
     -----
@@ -269,7 +274,8 @@ def assign_nearest(X, centers) -> np.ndarray:
     """
     X = _check_matrix(X)
     centers = _validate_centers(centers, X.shape[1])
-    return _assign(X, centers)[0]
+    labels, squared_distances, _ = _assign(X, centers)
+    return (labels, squared_distances) if return_distance else labels
 
 
 def _cluster_sums(X: np.ndarray, labels: np.ndarray, n_clusters: int):

@@ -156,14 +156,16 @@ def ward_leaves(
     exact_max_rows: int,
     n_micro_clusters: int,
     random_state: int,
+    micro_sample_size: int = 50_000,
     source: str = "",
     spark_collect_max_rows: int | None = None,
 ) -> object:
     """Map every customer to a leaf of the Ward tree.
 
     Up to ``exact_max_rows`` customers each customer is its own leaf (exact Ward). Above it the
-    customers are grouped into ``n_micro_clusters`` k-means micro-clusters, which become the
-    leaves of a size-weighted Ward tree.
+    customers are grouped into ``n_micro_clusters`` k-means micro-clusters (fitted on a seeded
+    sample of ``micro_sample_size`` rows, then every customer assigned to the nearest one),
+    which become the leaves of a size-weighted Ward tree.
 
     ``n_segments`` is ``None`` for ``n_segments: auto`` (k is chosen later, by k_selection):
     the input then only needs two distinct customers.
@@ -191,7 +193,10 @@ def ward_leaves(
         strategy = "exact (one leaf per customer)"
     else:
         two_stage = hierarchical.two_stage_ward(
-            X, n_micro_clusters=n_micro_clusters, random_state=random_state
+            X,
+            n_micro_clusters=n_micro_clusters,
+            random_state=random_state,
+            sample_size=micro_sample_size,
         )
         leaf_ids = np.asarray(two_stage.leaf_labels, dtype=np.int64)
         strategy = f"two-stage ({len(np.unique(leaf_ids))} micro-clusters)"
@@ -438,8 +443,8 @@ def kmeans_assignments(
         )
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
     _, centers = fetch_matrix(fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id")
-    labels = kmeans.assign_nearest(X, centers)
-    distances = np.sqrt(((X - centers[labels]) ** 2).sum(axis=1))
+    labels, squared_distances = kmeans.assign_nearest(X, centers, return_distance=True)
+    distances = np.sqrt(squared_distances)
     _log(
         "kmeans_assignments",
         f"{X.shape[0]:,} customers assigned in {time.perf_counter() - started:.2f}s",
