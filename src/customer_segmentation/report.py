@@ -808,7 +808,8 @@ def _k_selection(data: ReportData) -> str:
             + (f" ({html.escape(str(rule.iloc[0]))})" if not rule.empty else "")
             + ".</p>"
         )
-    parts.append(html_table(table, K_SELECTION_TABLE_COLUMNS, highlight="is_build_k"))
+    columns = [c for c in K_SELECTION_TABLE_COLUMNS if c[0] in table.columns]
+    parts.append(html_table(table, columns, highlight="is_build_k"))
     return "".join(parts)
 
 
