@@ -942,6 +942,9 @@ def _channel_effects(data: ReportData) -> str:
     )
 
 
+MATTERS_ITEM = '<li class="matters">'
+
+
 def _channel_findings(data: ReportData) -> str:
     summary = data.table(
         "mart_channel_effect_summary",
@@ -952,11 +955,11 @@ def _channel_findings(data: ReportData) -> str:
         judged = rows["judged_on"].dropna()
         title = judged.iloc[0] if not judged.empty else metric
         items = "".join(
-            f"<li>{'<b>' if bool(significant) else ''}{html.escape(str(finding))}"
-            f"{'</b>' if bool(significant) else ''}</li>"
+            (MATTERS_ITEM if bool(significant) else "<li>") + f"{html.escape(str(finding))}</li>"
             for finding, significant in zip(rows["finding"], rows["is_significant"], strict=True)
         )
-        parts.append(f"<h3>{html.escape(str(title).capitalize())}</h3><ul>{items}</ul>")
+        heading = str(title)[:1].upper() + str(title)[1:]
+        parts.append(f"<h3>{html.escape(heading)}</h3><ul>{items}</ul>")
     return "".join(parts)
 
 
@@ -1091,7 +1094,7 @@ SECTIONS: list[Section] = [
         ("mart_channel_effect_summary",),
         _channel_findings,
         "Kruskal-Wallis across channels with epsilon-squared, per region; the sentences come "
-        "from mart_channel_effect_summary (bold: the channel matters).",
+        "from mart_channel_effect_summary (dark red: the channel matters).",
     ),
     Section(
         "channel-mix",
@@ -1131,6 +1134,7 @@ img { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; } tr.chosen td { background: #fdecea; font-weight: 600; }
+li.matters { color: #8b1a1a; }
 .note { color: #555; } .skipped { color: #8a6d00; }
 """
 

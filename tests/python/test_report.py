@@ -259,8 +259,9 @@ def test_findings_and_recommendations_are_escaped_text():
         rendered = report.render_report(report.ReportData(connection))
     assert {"channel-findings", "recommendations"} <= set(rendered.rendered)
     page = rendered.html
-    assert "<li><b>North &lt;matters&gt;</b></li>" in page  # significant findings in bold
+    assert '<li class="matters">North &lt;matters&gt;</li>' in page  # significant: marked
     assert "<li>noise</li>" in page
+    assert "<h3>Mean CLV</h3>" in page
     assert "Tiny &amp; rare" in page and "reduce spend 1, grow spend 1" in page
     assert "<td>reduce spend</td>" in page and "<td>1.0%</td>" in page
     assert "Tiny: 1.0 % of customers" in page
