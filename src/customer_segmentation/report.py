@@ -586,7 +586,7 @@ def channel_effects_figure(effects: pd.DataFrame) -> Figure:
         .tolist()
     )
     channels = effects.sort_values("channel").drop_duplicates("channel")["channel_name"].tolist()
-    fig = Figure(figsize=(3.6 * len(regions) + 1, 7.2))
+    fig = Figure(figsize=(3.0 * len(regions) + 1, 7.2))
     axes = np.atleast_2d(fig.subplots(len(CHANNEL_EFFECT_PANELS), len(regions), sharey=True))
     positions = {name: i for i, name in enumerate(reversed(channels))}
     for row, (value, low, high, region_value, differs, label) in enumerate(CHANNEL_EFFECT_PANELS):
