@@ -794,6 +794,11 @@ def _k_selection(data: ReportData) -> str:
     auto = table.loc[table["is_auto_choice"].astype(bool), "n_clusters"]
     chosen_k = int(build.iloc[0]) if not build.empty else None
     auto_k = int(auto.iloc[0]) if not auto.empty else None
+    outside = ""
+    if chosen_k is None and data.has("dim_segments"):
+        # The build's k lies outside the scored range (k_selection_min_k..k_selection_max_k).
+        chosen_k = len(_kmeans_segments(data)) or None
+        outside = " (outside the scored range of k)"
     figure = k_selection_figure(table, chosen_k=chosen_k, auto_k=auto_k, favoured=favoured_k(table))
     table["choice"] = [
         ", ".join(label for flag, label in ((b, "this build"), (a, "auto choice")) if bool(flag))
@@ -803,7 +808,7 @@ def _k_selection(data: ReportData) -> str:
     parts = [figure_to_img(figure, "k-selection criteria against k")]
     if chosen_k is not None:
         parts.append(
-            f"<p>This build uses <b>k = {chosen_k}</b>"
+            f"<p>This build uses <b>k = {chosen_k}</b>{outside}"
             + (f"; <code>n_segments: auto</code> would take <b>k = {auto_k}</b>" if auto_k else "")
             + (f" ({html.escape(str(rule.iloc[0]))})" if not rule.empty else "")
             + ".</p>"

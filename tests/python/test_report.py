@@ -159,6 +159,24 @@ def test_k_selection_section_highlights_the_build_k():
     assert "largest Ward gap" in rendered.html
 
 
+def test_k_selection_section_names_a_build_k_outside_the_range():
+    frame = k_selection_frame().assign(is_build_k=False)
+    with duckdb.connect() as connection:
+        connection.sql("create schema marts")
+        connection.register("frame", frame)
+        connection.sql("create table marts.mart_k_selection as select * from frame")
+        connection.sql(
+            "create table marts.dim_segments as select 'kmeans' as segmentation_method, "
+            "range + 1 as segment_id from range(7)"
+        )
+        rendered = report.render_report(
+            report.ReportData(connection),
+            sections=[s for s in report.SECTIONS if s.key == "k-selection"],
+        )
+    assert "This build uses <b>k = 7</b> (outside the scored range of k)" in rendered.html
+    assert '<tr class="chosen">' not in rendered.html
+
+
 def test_quality_and_decision_figures_draw_from_small_frames():
     contingency = pd.DataFrame(
         {
