@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
@@ -39,16 +40,21 @@ __all__ = [
     "ReportData",
     "Section",
     "SECTIONS",
+    "channel_effects_figure",
+    "contingency_figure",
     "correlation_figure",
     "dendrogram_figure",
+    "favoured_k",
     "figure_to_img",
     "k_selection_figure",
     "linkage_from_merges",
     "minutes_clv_figure",
     "profile_heatmap_figure",
     "region_channel_figure",
+    "region_channel_mix_figure",
     "render_report",
     "segment_sizes_figure",
+    "stability_figure",
     "write_report",
 ]
 
@@ -183,14 +189,55 @@ def minutes_clv_figure(customers: pd.DataFrame, segments: pd.DataFrame) -> Figur
     return fig
 
 
-def k_selection_figure(k_selection: pd.DataFrame, chosen_k: int | None = None) -> Figure:
+#: Criteria columns of ``mart_k_selection`` drawn against k: (column, name used in
+#: ``favoured_by``, what is better).
+K_SELECTION_CRITERIA = (
+    ("inertia", "elbow", "lower is tighter; the knee (elbow) is favoured"),
+    ("silhouette", "silhouette", "higher is better"),
+    ("davies_bouldin", "davies_bouldin", "lower is better"),
+    ("calinski_harabasz", "calinski_harabasz", "higher is better"),
+    ("ward_height_gap", "ward_gap", "the largest gap is favoured"),
+    ("elbow_distance", "elbow", "distance below the chord; the largest is the elbow"),
+)
+#: Numeric columns of a k-selection table that are bookkeeping, not criteria.
+K_SELECTION_BOOKKEEPING = (
+    "n_starts",
+    "n_starts_at_best",
+    "sample_rows",
+    "silhouette_sample_rows",
+    "ward_merge_height",
+)
+
+
+def favoured_k(k_selection: pd.DataFrame, k_column: str = "n_clusters") -> dict[str, int]:
+    """Which k each criterion favours, from the comma-separated ``favoured_by`` column."""
+    favoured: dict[str, int] = {}
+    if "favoured_by" not in k_selection.columns:
+        return favoured
+    for k, names in zip(k_selection[k_column], k_selection["favoured_by"], strict=True):
+        if isinstance(names, str):
+            for name in names.split(","):
+                if name.strip():
+                    favoured[name.strip()] = int(k)
+    return favoured
+
+
+def k_selection_figure(
+    k_selection: pd.DataFrame,
+    chosen_k: int | None = None,
+    *,
+    auto_k: int | None = None,
+    favoured: dict[str, int] | None = None,
+) -> Figure:
     """Every numeric criterion of a k-selection table against k, one small panel each.
 
     ``k_selection`` needs a column named as in ``K_COLUMNS`` (``k``, ``n_segments`` or
     ``n_clusters``); every other numeric, non-boolean column is a criterion (columns saying
-    which k a criterion favours are text or boolean and are left out). A long table with
-    columns ``criterion`` and ``value`` is pivoted first. ``chosen_k`` draws a vertical line at
-    the build's k.
+    which k a criterion favours are text or boolean and are left out, and so are the
+    bookkeeping columns of ``K_SELECTION_BOOKKEEPING``). A long table with columns
+    ``criterion`` and ``value`` is pivoted first. ``chosen_k`` draws a dashed line at the
+    build's k, ``auto_k`` a dotted one at the k ``n_segments: auto`` takes, and ``favoured``
+    (criterion name as in ``favoured_by`` -> k) rings the point each criterion favours.
     """
     k_column = next((c for c in K_COLUMNS if c in k_selection.columns), None)
     if k_column is not None and {"criterion", "value"} <= set(k_selection.columns):
@@ -204,25 +251,52 @@ def k_selection_figure(k_selection: pd.DataFrame, chosen_k: int | None = None) -
         c
         for c in frame.columns
         if c != k_column
+        and c not in K_SELECTION_BOOKKEEPING
         and pd.api.types.is_numeric_dtype(frame[c])
         and not pd.api.types.is_bool_dtype(frame[c])
         and frame[c].notna().any()
     ]
     if not criteria:
         raise ValueError("k-selection table has no numeric criterion columns")
+    favoured = favoured or {}
+    described = {column: (name, hint) for column, name, hint in K_SELECTION_CRITERIA}
     n_cols = min(3, len(criteria))
     n_rows = -(-len(criteria) // n_cols)
-    fig = Figure(figsize=(4 * n_cols, 3 * n_rows))
+    fig = Figure(figsize=(4.2 * n_cols, 3.1 * n_rows))
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols)).ravel()
     for ax, criterion in zip(axes, criteria, strict=False):
-        ax.plot(frame[k_column], frame[criterion], marker="o")
+        ax.plot(frame[k_column], frame[criterion], marker="o", color="steelblue")
         if chosen_k is not None:
             ax.axvline(chosen_k, color="crimson", linestyle="--", linewidth=1)
-        ax.set_title(criterion, fontsize=9)
-        ax.set_xlabel("k")
+        if auto_k is not None and auto_k != chosen_k:
+            ax.axvline(auto_k, color="darkorange", linestyle=":", linewidth=1.5)
+        name, hint = described.get(criterion, (criterion, ""))
+        title = criterion
+        if name in favoured:
+            k = favoured[name]
+            value = frame.loc[frame[k_column] == k, criterion]
+            if not value.empty:
+                ax.plot(
+                    [k],
+                    [value.iloc[0]],
+                    "o",
+                    markersize=13,
+                    markerfacecolor="none",
+                    markeredgecolor="darkgreen",
+                    markeredgewidth=2,
+                )
+            title += f" (favours k = {k})"
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(f"k ({hint})" if hint else "k", fontsize=8)
+        ax.set_xticks(frame[k_column])
     for ax in axes[len(criteria) :]:
         ax.set_visible(False)
-    fig.suptitle("Criteria against the number of segments (dashed: this build's k)")
+    legend = "dashed red: this build's k"
+    if auto_k is not None and auto_k != chosen_k:
+        legend += "; dotted orange: the auto choice"
+    if favoured:
+        legend += "; green ring: the k the criterion favours"
+    fig.suptitle(f"Criteria against the number of segments ({legend})", fontsize=11)
     fig.tight_layout()
     return fig
 
@@ -390,6 +464,238 @@ def region_channel_figure(performance: pd.DataFrame) -> Figure:
     return fig
 
 
+def contingency_figure(contingency: pd.DataFrame) -> Figure:
+    """k-means segment x Ward segment heatmap of customers (``mart_segment_contingency``).
+
+    Colour is the share of the k-means segment (row) in each Ward segment, so a row with one
+    dark cell is a segment both methods agree on; the text is the number of customers.
+    """
+    rows = contingency.drop_duplicates("kmeans_segment_id").sort_values("kmeans_segment_id")
+    cols = contingency.drop_duplicates("ward_segment_id").sort_values("ward_segment_id")
+    counts = contingency.pivot_table(
+        index="kmeans_segment_id", columns="ward_segment_id", values="customers", fill_value=0
+    ).reindex(index=rows["kmeans_segment_id"], columns=cols["ward_segment_id"], fill_value=0)
+    values = counts.to_numpy(dtype=float)
+    totals = values.sum(axis=1, keepdims=True)
+    shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    fig = Figure(figsize=(1.6 + 0.95 * len(cols), 1.4 + 0.5 * len(rows)))
+    ax = fig.subplots()
+    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    x_labels = [
+        f"{i}. {n}"
+        for i, n in zip(cols["ward_segment_id"], cols["ward_segment_name"], strict=False)
+    ]
+    y_labels = [
+        f"{i}. {n}"
+        for i, n in zip(rows["kmeans_segment_id"], rows["kmeans_segment_name"], strict=False)
+    ]
+    ax.set_xticks(range(len(cols)), labels=x_labels, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(rows)), labels=y_labels, fontsize=8)
+    for (i, j), value in np.ndenumerate(values):
+        if value > 0:
+            ax.text(
+                j,
+                i,
+                f"{value:,.0f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if shares[i, j] > 0.6 else "black",
+            )
+    ax.set_xlabel("Ward segment")
+    ax.set_ylabel("k-means segment")
+    fig.colorbar(image, ax=ax, label="share of the k-means segment (text: customers)")
+    ax.set_title("Where the two methods agree: customers per k-means x Ward segment")
+    return fig
+
+
+STABILITY_COLORS = {
+    "stable": "seagreen",
+    "fairly stable": "yellowgreen",
+    "doubtful": "orange",
+    "unstable": "crimson",
+}
+
+
+def stability_figure(stability: pd.DataFrame) -> Figure:
+    """Mean best-match Jaccard per segment (bars) with the lowest resample (tick).
+
+    ``stability`` needs segment_id, segment_name, customers, mean_jaccard, min_jaccard and
+    stability_class (``mart_segment_stability``).
+    """
+    rows = stability.sort_values("segment_id", ascending=False)
+    labels = [
+        f"{i}. {n} ({c:,})"
+        for i, n, c in zip(
+            rows["segment_id"], rows["segment_name"], rows["customers"], strict=False
+        )
+    ]
+    colors = [STABILITY_COLORS.get(c, "grey") for c in rows["stability_class"]]
+    fig = Figure(figsize=(9, 0.42 * len(rows) + 1.6))
+    ax = fig.subplots()
+    bars = ax.barh(labels, rows["mean_jaccard"], color=colors)
+    ax.scatter(rows["min_jaccard"], labels, marker="|", s=250, color="black", zorder=3)
+    ax.bar_label(
+        bars,
+        labels=[
+            f"{m:.2f} {c}"
+            for m, c in zip(rows["mean_jaccard"], rows["stability_class"], strict=False)
+        ],
+        fontsize=8,
+        padding=3,
+    )
+    ax.axvline(0.75, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel("mean best-match Jaccard over bootstrap refits (black tick: the lowest)")
+    ax.set_title("Segment stability under resampling (k-means)")
+    return fig
+
+
+#: Panels of the channel effects figure: (estimate, interval low, interval high, region value,
+#: meaningful-difference flag, axis label).
+CHANNEL_EFFECT_PANELS = (
+    (
+        "median_minutes_watched",
+        "median_minutes_watched_ci_low",
+        "median_minutes_watched_ci_high",
+        "region_median_minutes_watched",
+        "median_minutes_watched_differs",
+        "median minutes watched",
+    ),
+    (
+        "mean_clv",
+        "mean_clv_ci_low",
+        "mean_clv_ci_high",
+        "region_mean_clv",
+        "mean_clv_differs",
+        "mean CLV",
+    ),
+)
+
+
+def channel_effects_figure(effects: pd.DataFrame) -> Figure:
+    """Per region (columns) and metric (rows): each channel's estimate with its interval.
+
+    ``effects`` is ``mart_channel_effects``. The dashed line is the region's value; a channel
+    meaningfully different from it is drawn in red, one with too few customers in grey.
+    """
+    regions = (
+        effects.sort_values(["is_all_regions", "region"])
+        .drop_duplicates("region_name")["region_name"]
+        .tolist()
+    )
+    channels = effects.sort_values("channel").drop_duplicates("channel")["channel_name"].tolist()
+    fig = Figure(figsize=(3.0 * len(regions) + 1, 7.2))
+    axes = np.atleast_2d(fig.subplots(len(CHANNEL_EFFECT_PANELS), len(regions), sharey=True))
+    positions = {name: i for i, name in enumerate(reversed(channels))}
+    for row, (value, low, high, region_value, differs, label) in enumerate(CHANNEL_EFFECT_PANELS):
+        for col, region in enumerate(regions):
+            ax = axes[row, col]
+            cells = effects[effects["region_name"] == region]
+            for _, cell in cells.iterrows():
+                if bool(cell["is_too_few_customers"]):
+                    color = "darkgrey"
+                elif bool(cell[differs]):
+                    color = "crimson"
+                else:
+                    color = "steelblue"
+                y = positions[cell["channel_name"]]
+                ax.errorbar(
+                    cell[value],
+                    y,
+                    xerr=[[cell[value] - cell[low]], [cell[high] - cell[value]]],
+                    fmt="o",
+                    color=color,
+                    ecolor=color,
+                    capsize=3,
+                    markersize=5,
+                )
+            if not cells.empty:
+                ax.axvline(cells[region_value].iloc[0], color="black", linestyle="--", lw=1)
+            ax.set_yticks(list(positions.values()), labels=list(positions), fontsize=8)
+            ax.tick_params(axis="x", labelsize=8)
+            ax.set_xlabel(label, fontsize=9)
+            if row == 0:
+                ax.set_title(region, fontsize=10)
+    fig.suptitle(
+        "Each channel with its 95 % interval; dashed: the region's value; red: meaningfully "
+        "different from the region; grey: too few customers to judge",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def _share_label(value: float) -> str:
+    return f"{value:.0%}" if value >= 0.04 else ""
+
+
+def region_channel_mix_figure(mix: pd.DataFrame) -> Figure:
+    """Each region's customers by channel as stacked 100 % bars (``mart_region_channel_mix``).
+
+    Left: social media grouped against the other channels. Right: every channel, social media
+    channels in blues and the others in warm colours, so the two readings line up.
+    """
+    order = mix.sort_values(
+        ["is_all_regions", "region_share_of_customers"], ascending=[False, True]
+    )
+    regions = order.drop_duplicates("region_name")
+    labels = [
+        f"{n} ({s:.0%} of customers)" if not a else n
+        for n, s, a in zip(
+            regions["region_name"],
+            regions["region_share_of_customers"],
+            regions["is_all_regions"],
+            strict=False,
+        )
+    ]
+    fig = Figure(figsize=(13, 0.6 * len(regions) + 2.2))
+    left, right = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1, 1.6]})
+    grouped = mix[mix["channel_grouping"] == "social_media"]
+    by_channel = mix[mix["channel_grouping"] == "channel"]
+    social = by_channel[by_channel["is_social_media"].astype(bool)]
+    other = by_channel[~by_channel["is_social_media"].astype(bool)]
+    social_names = social.sort_values("channel").drop_duplicates("channel_name")["channel_name"]
+    other_names = other.sort_values("channel").drop_duplicates("channel_name")["channel_name"]
+    blues = matplotlib.colormaps["Blues"](np.linspace(0.85, 0.35, max(len(social_names), 1)))
+    warms = matplotlib.colormaps["Oranges"](np.linspace(0.7, 0.3, max(len(other_names), 1)))
+    panels = (
+        (left, grouped, [("Social media", "steelblue"), ("Other channels", "sandybrown")]),
+        (
+            right,
+            by_channel,
+            list(zip(social_names, blues, strict=False))
+            + list(zip(other_names, warms, strict=False)),
+        ),
+    )
+    y = np.arange(len(regions))
+    for ax, rows, series in panels:
+        start = np.zeros(len(regions))
+        for name, color in series:
+            shares = (
+                rows[rows["channel_name"] == name]
+                .set_index("region_name")["share_of_region"]
+                .reindex(regions["region_name"])
+                .fillna(0.0)
+                .to_numpy()
+            )
+            bars = ax.barh(y, shares, left=start, color=color, label=name, edgecolor="white")
+            ax.bar_label(
+                bars, labels=[_share_label(v) for v in shares], label_type="center", fontsize=7
+            )
+            start += shares
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5)
+    left.set_yticks(y, labels=labels, fontsize=8)
+    left.set_title("Social media against the other channels", fontsize=10)
+    right.set_title("Every channel (blues: social media)", fontsize=10)
+    fig.suptitle("Where each region's customers discovered the platform (share of the region)")
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------------------- sections
 
 
@@ -470,12 +776,46 @@ def _scatter(data: ReportData) -> str:
     )
 
 
+K_SELECTION_TABLE_COLUMNS = (
+    ("n_clusters", "k", "{}"),
+    ("inertia", "inertia", "{:,.0f}"),
+    ("silhouette", "silhouette", "{:.3f}"),
+    ("davies_bouldin", "Davies-Bouldin", "{:.3f}"),
+    ("calinski_harabasz", "Calinski-Harabasz", "{:,.0f}"),
+    ("ward_height_gap", "Ward gap", "{:.2f}"),
+    ("favoured_by", "favoured by", "{}"),
+    ("choice", "choice", "{}"),
+)
+
+
 def _k_selection(data: ReportData) -> str:
-    name = next(n for n in ("k_selection", "mart_k_selection") if data.has(n))
-    chosen = len(_kmeans_segments(data)) if data.has("dim_segments") else None
-    return figure_to_img(
-        k_selection_figure(data.table(name), chosen_k=chosen), "k-selection criteria against k"
-    )
+    table = data.table("mart_k_selection", order_by="n_clusters")
+    build = table.loc[table["is_build_k"].astype(bool), "n_clusters"]
+    auto = table.loc[table["is_auto_choice"].astype(bool), "n_clusters"]
+    chosen_k = int(build.iloc[0]) if not build.empty else None
+    auto_k = int(auto.iloc[0]) if not auto.empty else None
+    outside = ""
+    if chosen_k is None and data.has("dim_segments"):
+        # The build's k lies outside the scored range (k_selection_min_k..k_selection_max_k).
+        chosen_k = len(_kmeans_segments(data)) or None
+        outside = " (outside the scored range of k)"
+    figure = k_selection_figure(table, chosen_k=chosen_k, auto_k=auto_k, favoured=favoured_k(table))
+    table["choice"] = [
+        ", ".join(label for flag, label in ((b, "this build"), (a, "auto choice")) if bool(flag))
+        for b, a in zip(table["is_build_k"], table["is_auto_choice"], strict=True)
+    ]
+    rule = table["auto_rule"].dropna()
+    parts = [figure_to_img(figure, "k-selection criteria against k")]
+    if chosen_k is not None:
+        parts.append(
+            f"<p>This build uses <b>k = {chosen_k}</b>{outside}"
+            + (f"; <code>n_segments: auto</code> would take <b>k = {auto_k}</b>" if auto_k else "")
+            + (f" ({html.escape(str(rule.iloc[0]))})" if not rule.empty else "")
+            + ".</p>"
+        )
+    columns = [c for c in K_SELECTION_TABLE_COLUMNS if c[0] in table.columns]
+    parts.append(html_table(table, columns, highlight="is_build_k"))
+    return "".join(parts)
 
 
 def _dendrogram(data: ReportData) -> str:
@@ -515,17 +855,24 @@ SEGMENT_TABLE_COLUMNS = (
 )
 
 
-def html_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]]) -> str:
-    """An HTML table of ``frame`` with (column, heading, format) columns, values escaped."""
+def html_table(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], highlight: str = ""
+) -> str:
+    """An HTML table of ``frame`` with (column, heading, format) columns, values escaped.
+
+    ``highlight`` names a boolean column: its true rows are marked (``class="chosen"``).
+    """
     head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in columns)
     body = []
     for _, row in frame.iterrows():
+        marked = bool(highlight) and bool(row[highlight])
         cells = []
         for column, _, fmt in columns:
             value = row[column]
             text = "" if pd.isna(value) else fmt.format(value)
             cells.append(f"<td>{html.escape(text)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
+        opening = '<tr class="chosen">' if marked else "<tr>"
+        body.append(opening + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -548,8 +895,110 @@ def _rejected(data: ReportData) -> str:
     return html_table(reasons, (("rejection_reason", "reason", "{}"), ("rows", "rows", "{:,}")))
 
 
-def _has_k_selection(data: ReportData) -> bool:
-    return data.has("k_selection") or data.has("mart_k_selection")
+QUALITY_ITEMS = (
+    ("n_segments", "segments (k)", "{}"),
+    ("n_segments_source", "k chosen by", "{}"),
+    ("customers", "customers", "{:,}"),
+    ("kmeans_inertia", "k-means inertia (within-segment sum of squares, z-scored)", "{:,.2f}"),
+    ("kmeans_n_starts_at_best", "k-means starts reaching the best inertia", "{:,}"),
+    ("kmeans_n_starts", "k-means starts tried", "{:,}"),
+    ("kmeans_search_strategy", "k-means search", "{}"),
+    ("kmeans_fit_seconds", "k-means search time, seconds", "{:.2f}"),
+    ("ward_inertia", "Ward inertia (same features)", "{:,.2f}"),
+    ("adjusted_rand_index", "agreement k-means vs Ward: adjusted Rand index", "{:.3f}"),
+    ("normalized_mutual_information", "agreement: normalised mutual information", "{:.3f}"),
+    ("kmeans_mean_stability", "mean segment stability (Jaccard)", "{:.3f}"),
+    ("kmeans_min_stability", "least stable segment (Jaccard)", "{:.3f}"),
+    ("stability_n_resamples", "bootstrap refits", "{:,}"),
+)
+
+
+def _quality(data: ReportData) -> str:
+    quality = data.table("mart_segmentation_quality")
+    if quality.empty:
+        return "<p>mart_segmentation_quality is empty.</p>"
+    row = quality.iloc[0]
+    rows = [
+        (heading, "" if pd.isna(row[column]) else fmt.format(row[column]))
+        for column, heading, fmt in QUALITY_ITEMS
+        if column in quality.columns
+    ]
+    frame = pd.DataFrame(rows, columns=["measure", "value"])
+    return html_table(frame, (("measure", "measure", "{}"), ("value", "value", "{}")))
+
+
+def _contingency(data: ReportData) -> str:
+    return figure_to_img(
+        contingency_figure(data.table("mart_segment_contingency")),
+        "k-means by Ward contingency heatmap",
+    )
+
+
+def _stability(data: ReportData) -> str:
+    return figure_to_img(
+        stability_figure(data.table("mart_segment_stability")), "segment stability bars"
+    )
+
+
+def _channel_effects(data: ReportData) -> str:
+    return figure_to_img(
+        channel_effects_figure(data.table("mart_channel_effects")),
+        "channel estimates with 95 % intervals per region",
+    )
+
+
+MATTERS_ITEM = '<li class="matters">'
+
+
+def _channel_findings(data: ReportData) -> str:
+    summary = data.table(
+        "mart_channel_effect_summary",
+        order_by="metric desc, is_all_regions desc, region_name",
+    )
+    parts = []
+    for metric, rows in summary.groupby("metric", sort=False):
+        judged = rows["judged_on"].dropna()
+        title = judged.iloc[0] if not judged.empty else metric
+        items = "".join(
+            (MATTERS_ITEM if bool(significant) else "<li>") + f"{html.escape(str(finding))}</li>"
+            for finding, significant in zip(rows["finding"], rows["is_significant"], strict=True)
+        )
+        heading = str(title)[:1].upper() + str(title)[1:]
+        parts.append(f"<h3>{html.escape(heading)}</h3><ul>{items}</ul>")
+    return "".join(parts)
+
+
+def _region_channel_mix(data: ReportData) -> str:
+    return figure_to_img(
+        region_channel_mix_figure(data.table("mart_region_channel_mix")),
+        "channel mix per region, stacked bars",
+    )
+
+
+RECOMMENDATION_TABLE_COLUMNS = (
+    ("segment_id", "id", "{}"),
+    ("segment_name", "segment", "{}"),
+    ("customers", "customers", "{:,}"),
+    ("share_of_customers", "share", "{:.1%}"),
+    ("size_tier", "size", "{}"),
+    ("value_tier", "value", "{}"),
+    ("engagement_tier", "engagement", "{}"),
+    ("recommendation", "recommendation", "{}"),
+    ("rationale", "rationale", "{}"),
+)
+
+
+def _recommendations(data: ReportData) -> str:
+    recommendations = data.table(
+        "mart_segment_recommendations", order_by="segmentation_method, segment_id"
+    )
+    parts = []
+    for method, rows in recommendations.groupby("segmentation_method", sort=True):
+        counts = rows["recommendation"].value_counts()
+        summary = ", ".join(f"{html.escape(str(r))} {n}" for r, n in counts.items())
+        parts.append(f"<h3>{html.escape(str(method))}</h3><p>{summary}</p>")
+        parts.append(html_table(rows, RECOMMENDATION_TABLE_COLUMNS))
+    return "".join(parts)
 
 
 SECTIONS: list[Section] = [
@@ -578,9 +1027,11 @@ SECTIONS: list[Section] = [
     Section(
         "k-selection",
         "Choosing k",
-        ("k_selection",),
+        ("mart_k_selection",),
         _k_selection,
-        "Each criterion from the k_selection model against k.",
+        "Each criterion of mart_k_selection against k (k-means figures on a seeded sample). "
+        "The build's k is the n_segments var (default 8, the classic analysis' reading of the "
+        "Ward dendrogram) or, with n_segments: auto, the auto choice; the table marks it.",
     ),
     Section(
         "dendrogram",
@@ -608,14 +1059,71 @@ SECTIONS: list[Section] = [
         "Where customers come from, and what they are worth, per region "
         "and acquisition channel (all segments together).",
     ),
+    Section(
+        "quality",
+        "How good the segmentation is",
+        ("mart_segmentation_quality",),
+        _quality,
+        "The fit of the k-means partition, the same measure for Ward, how far the two methods "
+        "agree (1 = the same partition) and how reproducible the segments are.",
+    ),
+    Section(
+        "contingency",
+        "k-means against Ward",
+        ("mart_segment_contingency",),
+        _contingency,
+        "Each row is a k-means segment, each column a Ward segment; a row with a single dark "
+        "cell is a segment both methods find.",
+    ),
+    Section(
+        "stability",
+        "Segment stability",
+        ("mart_segment_stability",),
+        _stability,
+        "Each segment is matched with its most similar cluster after refitting on bootstrap "
+        "resamples; 1 means it comes back identical every time. Dotted line: 0.75, the "
+        "recovered threshold.",
+    ),
+    Section(
+        "channel-effects",
+        "Does the channel shape watch time and value?",
+        ("mart_channel_effects",),
+        _channel_effects,
+        "Median minutes (robust to the heavy tail) and mean CLV of each acquisition channel "
+        "per region, with seeded bootstrap 95 % intervals. A channel is red only when its gap "
+        "to the region is both significant after Holm's adjustment and large enough to matter.",
+    ),
+    Section(
+        "channel-findings",
+        "Channel findings",
+        ("mart_channel_effect_summary",),
+        _channel_findings,
+        "Kruskal-Wallis across channels with epsilon-squared, per region; the sentences come "
+        "from mart_channel_effect_summary (dark red: the channel matters).",
+    ),
+    Section(
+        "channel-mix",
+        "Where customers discover the platform",
+        ("mart_region_channel_mix",),
+        _region_channel_mix,
+        "Each region's customers by acquisition channel; social media is Facebook, YouTube, "
+        "LinkedIn, Twitter and Instagram.",
+    ),
+    Section(
+        "recommendations",
+        "Recommendations per segment",
+        ("mart_segment_recommendations",),
+        _recommendations,
+        "Tiers and recommendations follow the editable seeds recommendation_tiers and "
+        "recommendation_rules (README: Editing the rules); the rationale is filled in with "
+        "the segment's numbers.",
+    ),
     Section("segments", "Segments", ("dim_segments",), _segment_table),
     Section("rejected", "Rejected input rows", ("customers_rejected",), _rejected),
 ]
 
 
 def _missing(section: Section, data: ReportData) -> list[str]:
-    if section.key == "k-selection":
-        return [] if _has_k_selection(data) else ["k_selection"]
     return [name for name in section.requires if not data.has(name)]
 
 
@@ -630,7 +1138,9 @@ nav a { margin-right: 0.8rem; } section { margin: 2.2rem 0; }
 img { max-width: 100%; height: auto; display: block; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; } .note { color: #555; } .skipped { color: #8a6d00; }
+th { background: #f3f3f3; } tr.chosen td { background: #fdecea; font-weight: 600; }
+li.matters { color: #8b1a1a; }
+.note { color: #555; } .skipped { color: #8a6d00; }
 """
 
 

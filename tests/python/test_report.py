@@ -3,6 +3,7 @@ the full report of the embedded build, and that report opened in headless Chromi
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -100,6 +101,190 @@ def test_k_selection_figure_reads_long_tables_and_skips_flags():
     assert titles == ["inertia"]
 
 
+def k_selection_frame() -> pd.DataFrame:
+    """A small mart_k_selection: inertia has its knee at 4, silhouette peaks at 3."""
+    return pd.DataFrame(
+        {
+            "n_clusters": [2, 3, 4, 5],
+            "inertia": [100.0, 60.0, 30.0, 25.0],
+            "n_starts": [10, 10, 10, 10],
+            "silhouette": [0.3, 0.5, 0.4, 0.35],
+            "ward_height_gap": [1.0, 5.0, 2.0, 0.5],
+            "is_elbow": [False, False, True, False],
+            "favoured_by": [None, "silhouette, ward_gap", "elbow", None],
+            "is_auto_choice": [False, True, False, False],
+            "is_build_k": [False, False, True, False],
+            "auto_rule": ["largest Ward gap"] * 4,
+        }
+    )
+
+
+def test_k_selection_marks_favoured_build_and_auto_k():
+    frame = k_selection_frame()
+    favoured = report.favoured_k(frame)
+    assert favoured == {"silhouette": 3, "ward_gap": 3, "elbow": 4}
+    figure = report.k_selection_figure(frame, chosen_k=4, auto_k=3, favoured=favoured)
+    panels = {ax.get_title(): ax for ax in figure.axes if ax.get_visible()}
+    # Bookkeeping columns (n_starts) and flags are not criteria.
+    assert sorted(panels) == [
+        "inertia (favours k = 4)",
+        "silhouette (favours k = 3)",
+        "ward_height_gap (favours k = 3)",
+    ]
+    for ax in panels.values():
+        vertical = sorted(
+            line.get_xdata()[0] for line in ax.lines if line.get_linestyle() in ("--", ":")
+        )
+        assert vertical == [3, 4]
+    ring = [
+        line for line in panels["silhouette (favours k = 3)"].lines if line.get_markersize() > 10
+    ]
+    assert [list(line.get_xdata()) for line in ring] == [[3]]
+    assert "dotted orange: the auto choice" in figure._suptitle.get_text()
+
+
+def test_k_selection_section_highlights_the_build_k():
+    with duckdb.connect() as connection:
+        connection.sql("create schema marts")
+        connection.register("frame", k_selection_frame())
+        connection.sql("create table marts.mart_k_selection as select * from frame")
+        rendered = report.render_report(
+            report.ReportData(connection),
+            sections=[s for s in report.SECTIONS if s.key == "k-selection"],
+        )
+    assert rendered.rendered == ["k-selection"]
+    assert re.findall(r'<tr class="chosen"><td>(\d+)</td>', rendered.html) == ["4"]
+    assert "This build uses <b>k = 4</b>" in rendered.html
+    assert "would take <b>k = 3</b>" in rendered.html
+    assert "largest Ward gap" in rendered.html
+
+
+def test_k_selection_section_names_a_build_k_outside_the_range():
+    frame = k_selection_frame().assign(is_build_k=False)
+    with duckdb.connect() as connection:
+        connection.sql("create schema marts")
+        connection.register("frame", frame)
+        connection.sql("create table marts.mart_k_selection as select * from frame")
+        connection.sql(
+            "create table marts.dim_segments as select 'kmeans' as segmentation_method, "
+            "range + 1 as segment_id from range(7)"
+        )
+        rendered = report.render_report(
+            report.ReportData(connection),
+            sections=[s for s in report.SECTIONS if s.key == "k-selection"],
+        )
+    assert "This build uses <b>k = 7</b> (outside the scored range of k)" in rendered.html
+    assert '<tr class="chosen">' not in rendered.html
+
+
+def test_quality_and_decision_figures_draw_from_small_frames():
+    contingency = pd.DataFrame(
+        {
+            "kmeans_segment_id": [1, 1, 2, 2],
+            "kmeans_segment_name": ["A", "A", "B", "B"],
+            "ward_segment_id": [1, 2, 1, 2],
+            "ward_segment_name": ["X", "Y", "X", "Y"],
+            "customers": [90, 10, 0, 50],
+        }
+    )
+    figure = report.contingency_figure(contingency)
+    image = figure.axes[0].images[0].get_array()
+    np.testing.assert_allclose(image, [[0.9, 0.1], [0.0, 1.0]])
+    texts = sorted(t.get_text() for t in figure.axes[0].texts)
+    assert texts == ["10", "50", "90"]  # empty cells carry no number
+
+    stability = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "segment_name": ["A", "B"],
+            "customers": [100, 50],
+            "mean_jaccard": [0.95, 0.6],
+            "min_jaccard": [0.8, 0.2],
+            "stability_class": ["stable", "doubtful"],
+        }
+    )
+    ax = report.stability_figure(stability).axes[0]
+    widths = sorted(round(p.get_width(), 2) for p in ax.patches)
+    assert widths == [0.6, 0.95]
+
+    effects = pd.DataFrame(
+        {
+            "region": [0, 0, None, None],
+            "region_name": ["North", "North", "All regions", "All regions"],
+            "is_all_regions": [False, False, True, True],
+            "channel": [1, 2, 1, 2],
+            "channel_name": ["A", "B", "A", "B"],
+            "is_too_few_customers": [False, True, False, False],
+            "median_minutes_watched": [10.0, 5.0, 9.0, 6.0],
+            "median_minutes_watched_ci_low": [8.0, 1.0, 8.0, 5.0],
+            "median_minutes_watched_ci_high": [12.0, 9.0, 10.0, 7.0],
+            "region_median_minutes_watched": [9.0, 9.0, 8.0, 8.0],
+            "median_minutes_watched_differs": [False, False, True, True],
+            "mean_clv": [100.0, 80.0, 95.0, 90.0],
+            "mean_clv_ci_low": [90.0, 60.0, 90.0, 85.0],
+            "mean_clv_ci_high": [110.0, 100.0, 100.0, 95.0],
+            "region_mean_clv": [95.0, 95.0, 93.0, 93.0],
+            "mean_clv_differs": [True, False, False, False],
+        }
+    )
+    figure = report.channel_effects_figure(effects)
+    assert [ax.get_title() for ax in figure.axes[:2]] == ["North", "All regions"]
+    assert len(figure.axes) == 4
+
+    mix = pd.DataFrame(
+        {
+            "region_name": ["North"] * 4 + ["All regions"] * 4,
+            "is_all_regions": [False] * 4 + [True] * 4,
+            "region_share_of_customers": [0.4] * 4 + [1.0] * 4,
+            "channel_grouping": ["channel", "channel", "social_media", "social_media"] * 2,
+            "channel": [2, 1, None, None] * 2,
+            "channel_name": ["Facebook", "Google", "Social media", "Other channels"] * 2,
+            "is_social_media": [True, False, True, False] * 2,
+            "share_of_region": [0.25, 0.75, 0.25, 0.75, 0.5, 0.5, 0.5, 0.5],
+        }
+    )
+    figure = report.region_channel_mix_figure(mix)
+    left = figure.axes[0]
+    assert [t.get_text() for t in left.get_yticklabels()] == [
+        "All regions",
+        "North (40% of customers)",
+    ]
+    # Each region's stacked bars reach 100 %.
+    ends = {}
+    for patch in left.patches:
+        y = round(patch.get_y() + patch.get_height() / 2)
+        ends[y] = max(ends.get(y, 0), patch.get_x() + patch.get_width())
+    assert ends == {0: pytest.approx(1.0), 1: pytest.approx(1.0)}
+
+
+def test_findings_and_recommendations_are_escaped_text():
+    with duckdb.connect() as connection:
+        connection.sql("create schema marts")
+        connection.sql(
+            "create table marts.mart_channel_effect_summary as select * from (values "
+            "('North', false, 'clv', 'mean CLV', true, 'North <matters>'), "
+            "('All regions', true, 'minutes_watched', 'median minutes watched', false, 'noise')) "
+            "t(region_name, is_all_regions, metric, judged_on, is_significant, finding)"
+        )
+        connection.sql(
+            "create table marts.mart_segment_recommendations as select * from (values "
+            "('kmeans', 1, 'Tiny & rare', 12, 0.01, 'small', 'low', 'typical', 'reduce spend', "
+            "'Tiny: 1.0 % of customers'), "
+            "('kmeans', 2, 'Rich', 500, 0.99, 'large', 'high', 'typical', 'grow spend', 'r2')) "
+            "t(segmentation_method, segment_id, segment_name, customers, share_of_customers, "
+            "size_tier, value_tier, engagement_tier, recommendation, rationale)"
+        )
+        rendered = report.render_report(report.ReportData(connection))
+    assert {"channel-findings", "recommendations"} <= set(rendered.rendered)
+    page = rendered.html
+    assert '<li class="matters">North &lt;matters&gt;</li>' in page  # significant: marked
+    assert "<li>noise</li>" in page
+    assert "<h3>Mean CLV</h3>" in page
+    assert "Tiny &amp; rare" in page and "reduce spend 1, grow spend 1" in page
+    assert "<td>reduce spend</td>" in page and "<td>1.0%</td>" in page
+    assert "Tiny: 1.0 % of customers" in page
+
+
 def test_k_selection_figure_needs_k():
     with pytest.raises(ValueError, match="needs a column named one of k"):
         report.k_selection_figure(pd.DataFrame({"inertia": [1.0, 2.0]}))
@@ -126,7 +311,8 @@ def test_missing_relations_skip_their_sections():
         "fct_customer_segments",
         "customers_rejected",
     ]
-    assert "k_selection" in rendered.skipped["k-selection"]
+    assert rendered.skipped["k-selection"] == ["mart_k_selection"]
+    assert rendered.skipped["recommendations"] == ["mart_segment_recommendations"]
     assert rendered.html.count("Skipped: this build has no") == len(report.SECTIONS) - 1
 
 
@@ -158,7 +344,7 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
         names = [
             r[0] for r in connection.sql("select segment_name from marts.dim_segments").fetchall()
         ]
-    assert expected_skips <= {"k-selection"}
+    assert expected_skips == set()
     for section in report.SECTIONS:
         assert f'id="{section.key}"' in text
     n_images = len(re.findall(r"<img ", text))
@@ -171,6 +357,10 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
         "sizes",
         "profiles",
         "region-channel",
+        "contingency",
+        "stability",
+        "channel-effects",
+        "channel-mix",
     }
     assert n_images == len(figure_sections - expected_skips)
     # Self-contained: every image is inline, nothing is fetched from elsewhere.
@@ -179,6 +369,27 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
     assert "<script" not in text
     for name in names:
         assert name.replace("&", "&amp;") in text
+    with duckdb.connect(str(embedded_build.database), read_only=True) as connection:
+        findings = [
+            r[0]
+            for r in connection.sql(
+                "select finding from marts.mart_channel_effect_summary"
+            ).fetchall()
+        ]
+        recommendations = connection.sql(
+            "select recommendation, rationale from marts.mart_segment_recommendations"
+        ).fetchall()
+        ((build_k,),) = connection.sql(
+            "select n_clusters from marts.mart_k_selection where is_build_k"
+        ).fetchall()
+    for finding in findings:
+        assert html.escape(finding) in text
+    for recommendation, rationale in recommendations:
+        assert html.escape(recommendation) in text and html.escape(rationale) in text
+    # The build's k is the highlighted row of the k-selection table and named in the text.
+    chosen = re.findall(r'<tr class="chosen"><td>(\d+)</td>', text)
+    assert chosen == [str(build_k)]
+    assert f"This build uses <b>k = {build_k}</b>" in text
 
 
 CHECK_SCRIPT = """<script>

@@ -194,3 +194,48 @@ def test_bad_snapshot_date_is_named(dbt_runner):
     )
     assert bad.returncode != 0
     assert "var snapshot_date: expected a date 'YYYY-MM-DD', got 'yesterday'" in bad.output
+
+
+def test_recommendations_per_method(readme_results, embedded_build):
+    rows = _find(readme_results, "segment__recommendation")
+    expected = {
+        (method, recommendation): (segments, customers, share, mean_clv)
+        for method, recommendation, segments, customers, share, mean_clv in embedded_build.query(
+            "select segmentation_method, recommendation, count(*), sum(customers), "
+            "sum(share_of_customers), sum(mean_clv * customers) / sum(customers) "
+            "from marts.mart_segment_recommendations group by 1, 2"
+        )
+    }
+    assert len(rows) == len(expected)
+    for row in rows:
+        key = (row["segment__segmentation_method"], row["segment__recommendation"])
+        segments, customers, share, mean_clv = expected[key]
+        assert int(row["segments"]) == segments
+        assert int(row["segment_customers"]) == customers
+        assert float(row["segment_share_of_customers"]) == pytest.approx(share)
+        assert float(row["segment_mean_clv"]) == pytest.approx(mean_clv)
+    for method in {r["segment__segmentation_method"] for r in rows}:
+        shares = [
+            float(r["segment_share_of_customers"])
+            for r in rows
+            if r["segment__segmentation_method"] == method
+        ]
+        assert sum(shares) == pytest.approx(1.0)
+
+
+def test_social_media_share_by_region(readme_results, embedded_build):
+    rows = _find(readme_results, "social_media_share_of_region")
+    expected = {
+        region: (share, customers)
+        for region, share, customers in embedded_build.query(
+            "select region_name, share_of_region, customers from marts.mart_region_channel_mix "
+            "where channel_grouping = 'social_media' and is_social_media"
+        )
+    }
+    assert {r["region_channel__region_name"] for r in rows} == set(expected)
+    for row in rows:
+        share, customers = expected[row["region_channel__region_name"]]
+        assert float(row["social_media_share_of_region"]) == pytest.approx(share)
+        assert int(row["social_media_customers"]) == customers
+    shares = [float(r["social_media_share_of_region"]) for r in rows]
+    assert shares == sorted(shares, reverse=True)
