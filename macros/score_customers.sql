@@ -34,11 +34,22 @@
         region='region',
         channel='channel') -%}
     {%- set features = segmentation_features() -%}
-    {%- set n_segments = var('n_segments') | int -%}
     {%- set region_list = region_codes().keys() | join(', ') -%}
     {%- set channel_list = channel_codes().keys() | join(', ') -%}
+    {#- The number of centres: the fitted model's when it exists (with n_segments: auto it is
+        only known once kmeans_fit is built), else the var (while dbt parses). -#}
+    {%- set setting = var('n_segments') | string | trim | lower -%}
+    {%- set n_segments = 1 if setting == 'auto' else setting | int -%}
     {%- if execute -%}
-        {%- do check_scoring_model(ref('kmeans_fit'), n_segments) -%}
+        {%- set fitted = fitted_segment_count(ref('kmeans_fit')) -%}
+        {%- if fitted is not none -%}
+            {%- if setting != 'auto' and fitted != n_segments -%}
+                {{ exceptions.raise_compiler_error(
+                    "score_customers: " ~ ref('kmeans_fit') ~ " has " ~ fitted ~ " segments but var "
+                    ~ "n_segments is " ~ n_segments ~ "; score with the vars the model was built with") }}
+            {%- endif -%}
+            {%- set n_segments = fitted -%}
+        {%- endif -%}
     {%- endif -%}
 (
     with score_input as (
@@ -209,20 +220,13 @@
 ) as scored_customers
 {%- endmacro %}
 
-{#-
-    Stop with a clear message when the fitted model does not match the build's vars (for
-    example n_segments changed since kmeans_fit was built).
--#}
-{% macro check_scoring_model(fit_relation, n_segments) -%}
+{#- Segments of the fitted k-means model, or none when it is not built yet. -#}
+{% macro fitted_segment_count(fit_relation) -%}
     {%- set existing = adapter.get_relation(
         database=fit_relation.database, schema=fit_relation.schema,
         identifier=fit_relation.identifier) -%}
-    {%- if existing is not none -%}
-        {%- set found = run_query('select count(*) from ' ~ fit_relation).columns[0].values()[0] -%}
-        {%- if found != n_segments -%}
-            {{ exceptions.raise_compiler_error(
-                "score_customers: " ~ fit_relation ~ " has " ~ found ~ " segments but var "
-                ~ "n_segments is " ~ n_segments ~ "; score with the vars the model was built with") }}
-        {%- endif -%}
+    {%- if existing is none -%}
+        {{ return(none) }}
     {%- endif -%}
+    {{ return(run_query('select count(*) from ' ~ fit_relation).columns[0].values()[0] | int) }}
 {%- endmacro %}

@@ -223,10 +223,14 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
             f"customers input {small}: 40 valid customers, fewer than n_segments = 100",
             {"n_segments": 100},
         ),
-        ("n_segments 0", "var n_segments must be at least 1, got 0", {"n_segments": 0}),
+        (
+            "n_segments 0",
+            "var n_segments must be a whole number of at least 1 or 'auto', got '0'",
+            {"n_segments": 0},
+        ),
         (
             "n_segments abc",
-            "var n_segments must be a whole number, got 'abc'",
+            "var n_segments must be a whole number of at least 1 or 'auto', got 'abc'",
             {"n_segments": "abc"},
         ),
         (

@@ -16,7 +16,10 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def docs_artifacts(embedded_build):
-    work_dir = embedded_build.database.parent
+    # Its own target dir: the shared build's run_results.json must keep recording `dbt build`
+    # (publishing tests check it).
+    work_dir = embedded_build.database.parent / "docs"
+    work_dir.mkdir(exist_ok=True)
     result = run_dbt(["docs", "generate"], embedded_build.database, work_dir)
     assert result.returncode == 0, result.output[-5000:]
     target = work_dir / "target"
