@@ -103,9 +103,11 @@ def check_run_results(run_results_path: str | os.PathLike) -> dict:
 
 
 def _mart_tables(connection: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """Every relation of the marts schema: tables, and views (e.g. scored_customers), which
+    are published as tables so the serving file needs nothing from the build file."""
     rows = connection.execute(
         "select table_name from information_schema.tables "
-        "where table_catalog = ? and table_schema = ? and table_type = 'BASE TABLE' "
+        "where table_catalog = ? and table_schema = ? and table_type in ('BASE TABLE', 'VIEW') "
         "order by table_name",
         [catalog, SCHEMA],
     ).fetchall()
@@ -175,16 +177,21 @@ def _write_serving_database(
 ) -> dict[str, int]:
     """Write every mart plus build_info and published_marts into a fresh file ``target``."""
     target.unlink(missing_ok=True)
+    build = _quote(build_database.stem)
     with duckdb.connect(str(target)) as connection:
         try:
-            connection.execute(f"attach '{build_database.as_posix()}' as build (read_only)")
+            # Attached under its own catalog name (the file's stem), which is the name the
+            # views in the build file (e.g. scored_customers) use for the tables they read.
+            connection.execute(
+                f"attach '{build_database.as_posix()}' as {build} (read_only)"
+            )
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise PublishError(
                 f"cannot read the build database {build_database} ({first_line}); "
                 "is a dbt build still running?"
             ) from None
-        marts = _mart_tables(connection, "build")
+        marts = _mart_tables(connection, build_database.stem)
         if not marts:
             raise PublishError(
                 f"build database {build_database} has no tables in schema {SCHEMA}: "
@@ -195,12 +202,12 @@ def _write_serving_database(
         for mart in marts:
             name = _quote(mart)
             connection.execute(
-                f"create table {SCHEMA}.{name} as select * from build.{SCHEMA}.{name}"
+                f"create table {SCHEMA}.{name} as select * from {build}.{SCHEMA}.{name}"
             )
             row_counts[mart] = connection.execute(
                 f"select count(*) from {SCHEMA}.{name}"
             ).fetchone()[0]
-        connection.execute("detach build")
+        connection.execute(f"detach {build}")
         connection.execute(
             f"create table {SCHEMA}.build_info as select ? as build_id, "
             "? as dbt_invocation_id, ? as built_at, cast(? as timestamptz) as published_at, "
