@@ -903,7 +903,6 @@ QUALITY_ITEMS = (
     ("kmeans_n_starts_at_best", "k-means starts reaching the best inertia", "{:,}"),
     ("kmeans_n_starts", "k-means starts tried", "{:,}"),
     ("kmeans_search_strategy", "k-means search", "{}"),
-    ("kmeans_fit_seconds", "k-means search time, seconds", "{:.2f}"),
     ("ward_inertia", "Ward inertia (same features)", "{:,.2f}"),
     ("adjusted_rand_index", "agreement k-means vs Ward: adjusted Rand index", "{:.3f}"),
     ("normalized_mutual_information", "agreement: normalised mutual information", "{:.3f}"),

@@ -29,11 +29,14 @@ def _segments(build) -> list[tuple]:
 def test_quality_mart_shows_best_inertia_and_agreement(embedded_build):
     (row,) = embedded_build.query(
         "select n_segments, n_segments_source, customers, kmeans_inertia, kmeans_n_starts, "
-        "kmeans_n_starts_at_best, kmeans_search_strategy, kmeans_fit_seconds, ward_inertia, "
+        "kmeans_n_starts_at_best, kmeans_search_strategy, ward_inertia, "
         "adjusted_rand_index, normalized_mutual_information, stability_n_resamples "
         "from marts.mart_segmentation_quality"
     )
-    (k, source, customers, inertia, starts, at_best, strategy, seconds, ward, ari, nmi, b) = row
+    (k, source, customers, inertia, starts, at_best, strategy, ward, ari, nmi, b) = row
+    # The search's run time is run metadata, not data: it lives in clustering.kmeans_fit, so
+    # the marts stay byte-identical between builds of the same input.
+    ((seconds,),) = embedded_build.query("select max(fit_seconds) from clustering.kmeans_fit")
     assert (k, source, customers, strategy, b) == (8, "var", 3834, "multistart-full", 20)
     assert inertia <= BEST_KNOWN_INERTIA
     assert 1 <= at_best <= starts and seconds > 0

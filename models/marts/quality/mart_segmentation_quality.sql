@@ -47,7 +47,6 @@ kmeans_search as (
         max(n_starts) as kmeans_n_starts,
         max(n_starts_at_best) as kmeans_n_starts_at_best,
         max(search_strategy) as kmeans_search_strategy,
-        max(fit_seconds) as kmeans_fit_seconds,
         max(random_state) as random_state
     from kmeans_fit
 
@@ -199,7 +198,6 @@ final as (
         kmeans_search.kmeans_n_starts,
         kmeans_search.kmeans_n_starts_at_best,
         kmeans_search.kmeans_search_strategy,
-        kmeans_search.kmeans_fit_seconds,
         k_selection_at_k.k_selection_inertia,
         k_selection_at_k.k_selection_sample_rows,
         k_selection_at_k.k_selection_sample_rows = total.n
