@@ -52,24 +52,41 @@ kmeans_search as (
 
 ),
 
-ward_segment_dispersion as (
+ward_segment_means as (
 
-    {#- Within-segment sum of squares = customers x population variance, feature by feature. -#}
     select
         segments.ward_segment_id,
         {%- for feature in segmentation_features() %}
-        count(*) * var_pop(features.{{ feature }}){{ ' +' if not loop.last }}
+        {{ exact_avg('features.' ~ feature, scale=18) }} as {{ feature }}{{ ',' if not loop.last }}
         {%- endfor %}
-            as within_sum_of_squares
     from segments
     inner join features on segments.customer_id = features.customer_id
     group by segments.ward_segment_id
 
 ),
 
+ward_segment_dispersion as (
+
+    {#- Within-segment sum of squares: squared distances to the segment mean, summed
+        order-independently (exact_sum) so every build gives the same figure to the last bit. -#}
+    {%- set squared = [] -%}
+    {%- for feature in segmentation_features() -%}
+        {%- do squared.append(
+            'power(features.' ~ feature ~ ' - ward_segment_means.' ~ feature ~ ', 2)') -%}
+    {%- endfor %}
+    select
+        segments.ward_segment_id,
+        {{ exact_sum(squared | join(' + '), scale=12) }} as within_sum_of_squares
+    from segments
+    inner join features on segments.customer_id = features.customer_id
+    inner join ward_segment_means on segments.ward_segment_id = ward_segment_means.ward_segment_id
+    group by segments.ward_segment_id
+
+),
+
 ward_inertia as (
 
-    select sum(within_sum_of_squares) as ward_inertia
+    select {{ exact_sum('within_sum_of_squares', scale=12) }} as ward_inertia
     from ward_segment_dispersion
 
 ),
@@ -135,8 +152,9 @@ adjusted_rand as (
 mutual_information as (
 
     select
-        sum(cells.n_ij / total.n * ln(total.n * cells.n_ij / (kmeans_sizes.a_i * ward_sizes.b_j)))
-            as mutual_information
+        {{ exact_sum(
+            'cells.n_ij / total.n * ln(total.n * cells.n_ij / (kmeans_sizes.a_i * ward_sizes.b_j))',
+            scale=18) }} as mutual_information
     from cells
     inner join kmeans_sizes on cells.kmeans_segment_id = kmeans_sizes.kmeans_segment_id
     inner join ward_sizes on cells.ward_segment_id = ward_sizes.ward_segment_id
@@ -147,9 +165,11 @@ mutual_information as (
 entropies as (
 
     select
-        (select -sum(a_i / total.n * ln(a_i / total.n)) from kmeans_sizes cross join total)
+        (select -{{ exact_sum('a_i / total.n * ln(a_i / total.n)', scale=18) }}
+            from kmeans_sizes cross join total)
             as kmeans_entropy,
-        (select -sum(b_j / total.n * ln(b_j / total.n)) from ward_sizes cross join total)
+        (select -{{ exact_sum('b_j / total.n * ln(b_j / total.n)', scale=18) }}
+            from ward_sizes cross join total)
             as ward_entropy
 
 ),
@@ -181,7 +201,7 @@ k_selection_at_k as (
 stability_summary as (
 
     select
-        avg(mean_jaccard) as kmeans_mean_stability,
+        {{ exact_avg('mean_jaccard', scale=18) }} as kmeans_mean_stability,
         min(mean_jaccard) as kmeans_min_stability,
         max(n_resamples) as stability_n_resamples
     from stability
