@@ -163,3 +163,27 @@
         {{ column }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    The non-null texts of a group joined by `delimiter`, ordered by `order_expression` (then by
+    the text), null when there are none: an aggregate. dbt's listagg ignores the order on
+    Spark (dbt-spark warns and drops it) and returns '' for an empty group, hence this macro.
+-#}
+{% macro ordered_list(measure, order_expression, descending=false, delimiter=', ') -%}
+    {{ return(adapter.dispatch('ordered_list', 'customer_segmentation')(
+        measure, order_expression, descending, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__ordered_list(measure, order_expression, descending, delimiter) -%}
+    {{ dbt.listagg(measure, "'" ~ delimiter ~ "'",
+        "order by " ~ order_expression ~ (" desc" if descending else "") ~ ", " ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__ordered_list(measure, order_expression, descending, delimiter) -%}
+    nullif(array_join(transform(
+        sort_array(
+            collect_list(case when ({{ measure }}) is not null
+                then named_struct('k', {{ order_expression }}, 'v', {{ measure }}) end),
+            {{ 'false' if descending else 'true' }}),
+        x -> x.v), '{{ delimiter }}'), '')
+{%- endmacro %}
