@@ -130,6 +130,11 @@
     format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
 {%- endmacro %}
 
+{#- Spark's format_number writes the same thousands separators ('1,234.5'). -#}
+{% macro spark__format_number(expression, decimals=0) -%}
+    format_number(cast({{ expression }} as double), {{ decimals }})
+{%- endmacro %}
+
 {#-
     dbt-spark loads a seed with one `insert ... values` per 10,000 rows (dbt's seed batch size);
     Spark writes the rows of one insert in order into files part-00000, part-00001, ... The
