@@ -1,4 +1,4 @@
-"""Per region (and all regions) and channel: figures with bootstrap intervals and gaps to the region."""
+"""Per region (and all regions) and channel: figures with bootstrap intervals and region gaps."""
 
 from customer_segmentation.evidence import channel_effects, parse_fraction
 from customer_segmentation.tables import parse_int

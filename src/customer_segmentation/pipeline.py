@@ -502,8 +502,9 @@ def k_selection(
 
     Returns
     -------
-    DataFrame (a Spark DataFrame when the inputs are): the columns of :func:`quality.k_selection_table` plus ``sample_rows``,
-    ``silhouette_sample_rows``, ``is_auto_choice`` and ``auto_rule``.
+    DataFrame (a Spark DataFrame when the inputs are): the columns of
+    :func:`quality.k_selection_table` plus ``sample_rows``, ``silhouette_sample_rows``,
+    ``is_auto_choice`` and ``auto_rule``.
     """
     from customer_segmentation import quality
 
@@ -583,8 +584,8 @@ def segment_stability(
 
     Returns
     -------
-    DataFrame (a Spark DataFrame when the inputs are): kmeans_segment_id, mean_jaccard, min_jaccard, share_of_resamples_recovered,
-    n_resamples, sample_rows, random_state.
+    DataFrame (a Spark DataFrame when the inputs are): kmeans_segment_id, mean_jaccard,
+    min_jaccard, share_of_resamples_recovered, n_resamples, sample_rows, random_state.
     """
     from customer_segmentation import quality
 
