@@ -590,17 +590,19 @@ def segment_stability(
     from customer_segmentation import quality
 
     started = time.perf_counter()
-    features_source, labels_source = features_table, assignments_table
     if runs_distributed(features_table, spark_collect_max_rows):
         joined = features_table.select("customer_id", *features).join(
             assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
         )
-        features_source = labels_source = _spark_sample(
-            joined, sample_size, random_state, count_rows(features_table)
-        )
-    _, X = fetch_matrix(features_source, features, "customer_id")
-    labels = fetch_columns(labels_source, ["kmeans_segment_id"], "customer_id")
-    labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+        sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
+        # One collection: features and labels of the same sampled customers.
+        fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], "customer_id")
+        X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
+        labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
+    else:
+        _, X = fetch_matrix(features_table, features, "customer_id")
+        labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
+        labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
     if labels.shape[0] != X.shape[0]:
         raise ValueError("kmeans_assignments and the features have different customers")
     n_clusters = int(labels.max())
