@@ -173,6 +173,11 @@
     format('{:,.{{ decimals }}f}', cast({{ expression }} as double))
 {%- endmacro %}
 
+{#- Spark's format_number writes the same thousands separators ('1,234.5'). -#}
+{% macro spark__format_number(expression, decimals=0) -%}
+    format_number(cast({{ expression }} as double), {{ decimals }})
+{%- endmacro %}
+
 {#-
     dbt-spark loads a seed with one `insert ... values` per 10,000 rows (dbt's seed batch size);
     Spark writes the rows of one insert in order into files part-00000, part-00001, ... The
@@ -229,4 +234,28 @@
 {#- Order-independent mean; null for no rows, like avg(). -#}
 {% macro exact_avg(expression, scale=10) -%}
     ({{ exact_sum(expression, scale) }} / nullif(count({{ expression }}), 0))
+{%- endmacro %}
+
+{#-
+    The non-null texts of a group joined by `delimiter`, ordered by `order_expression` (then by
+    the text), null when there are none: an aggregate. dbt's listagg ignores the order on
+    Spark (dbt-spark warns and drops it) and returns '' for an empty group, hence this macro.
+-#}
+{% macro ordered_list(measure, order_expression, descending=false, delimiter=', ') -%}
+    {{ return(adapter.dispatch('ordered_list', 'customer_segmentation')(
+        measure, order_expression, descending, delimiter)) }}
+{%- endmacro %}
+
+{% macro default__ordered_list(measure, order_expression, descending, delimiter) -%}
+    {{ dbt.listagg(measure, "'" ~ delimiter ~ "'",
+        "order by " ~ order_expression ~ (" desc" if descending else "") ~ ", " ~ measure) }}
+{%- endmacro %}
+
+{% macro spark__ordered_list(measure, order_expression, descending, delimiter) -%}
+    nullif(array_join(transform(
+        sort_array(
+            collect_list(case when ({{ measure }}) is not null
+                then named_struct('k', {{ order_expression }}, 'v', {{ measure }}) end),
+            {{ 'false' if descending else 'true' }}),
+        x -> x.v), '{{ delimiter }}'), '')
 {%- endmacro %}

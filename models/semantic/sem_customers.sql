@@ -27,7 +27,7 @@ final as (
         minutes_watched,
         minutes_watched / 60.0 as hours_watched,
         clv,
-        1.0 / count(*) over () as customer_weight
+        {{ ratio('1', 'count(*) over ()') }} as customer_weight
     from customers
 
 )

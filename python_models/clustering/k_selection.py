@@ -24,4 +24,7 @@ def model(dbt, session):
         n_init=parse_int(dbt.config.get("k_selection_n_init"), "k_selection_n_init", minimum=0),
         max_iter=parse_int(dbt.config.get("kmeans_max_iter"), "kmeans_max_iter", minimum=1),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

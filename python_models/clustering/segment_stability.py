@@ -17,4 +17,7 @@ def model(dbt, session):
             dbt.config.get("stability_sample_size"), "stability_sample_size", minimum=100
         ),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

@@ -1,4 +1,4 @@
-"""Per region (and all regions) and channel: figures with bootstrap intervals and gaps to the region."""
+"""Per region (and all regions) and channel: figures with bootstrap intervals and region gaps."""
 
 from customer_segmentation.evidence import channel_effects, parse_fraction
 from customer_segmentation.tables import parse_int
@@ -19,5 +19,8 @@ def model(dbt, session):
             dbt.config.get("evidence_bootstrap_max_customers"),
             "evidence_bootstrap_max_customers",
             minimum=1000,
+        ),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
         ),
     )

@@ -20,4 +20,7 @@ def model(dbt, session):
             "evidence_bootstrap_max_customers",
             minimum=1000,
         ),
+        spark_collect_max_rows=parse_int(
+            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
+        ),
     )

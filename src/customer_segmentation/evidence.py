@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from customer_segmentation.tables import fetch_columns
+from customer_segmentation.tables import (
+    check_collectable,
+    fetch_columns,
+    like_input,
+    to_pandas,
+)
 
 ALL_REGIONS_NAME = "All regions"
 METRICS = ("minutes_watched", "clv")
@@ -324,7 +329,8 @@ def channel_effects(
     random_state: int = 42,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_rows: int | None = None,
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Per region (and all regions) and channel: figures with intervals and their gap to the region.
 
     For every region, and for all customers together (``region_code`` missing), and every
@@ -341,21 +347,24 @@ def channel_effects(
 
     Parameters
     ----------
-    customers_table : duckdb.DuckDBPyRelation or pandas.DataFrame
+    customers_table : duckdb.DuckDBPyRelation, pyspark.sql.DataFrame or pandas.DataFrame
         One row per customer: ``customer_id``, ``region_code``, ``channel_code``,
-        ``minutes_watched``, ``clv``.
+        ``minutes_watched``, ``clv``. A Spark DataFrame is collected to the driver.
     n_resamples, confidence, random_state : see ``bootstrap_interval``.
     max_cells : int
         Memory bound of one resample chunk (values held at once).
     max_rows : int, optional
         Largest resample per region; None = always the plain bootstrap.
+    spark_collect_max_rows : int, optional
+        Largest Spark DataFrame collected; above it a ``ValueError`` names the var.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame (a Spark DataFrame when the input is one)
         One row per (region_code, channel_code), region_code NA for all regions.
     """
     _check_resampling(n_resamples, confidence)
+    check_collectable(customers_table, spark_collect_max_rows, "channel_effect_estimates")
     customers = _read_customers(customers_table)
     if customers.empty:
         raise ValueError("channel_effects: no customers")
@@ -414,16 +423,18 @@ def channel_effects(
     frame["region_code"] = frame["region_code"].astype("Int64")
     frame["n_resamples"] = int(n_resamples)
     frame["confidence_level"] = float(confidence)
-    return frame
+    return like_input(frame, customers_table)
 
 
-def channel_tests(customers_table: object) -> pd.DataFrame:
+def channel_tests(customers_table: object, spark_collect_max_rows: int | None = None) -> object:
     """Kruskal-Wallis across channels, per region and for all regions, for minutes and CLV.
 
     Returns one row per (region_code, metric) with H, degrees of freedom, p-value,
     epsilon-squared and a Holm-adjusted p-value over every test in the table (one family: the
-    whole summary is read together).
+    whole summary is read together). A Spark DataFrame is collected to the driver (up to
+    ``spark_collect_max_rows`` rows) and the result returned as a Spark DataFrame.
     """
+    check_collectable(customers_table, spark_collect_max_rows, "channel_effect_tests")
     customers = _read_customers(customers_table)
     if customers.empty:
         raise ValueError("channel_tests: no customers")
@@ -435,7 +446,7 @@ def channel_tests(customers_table: object) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["p_value_adjusted"] = holm_adjust(frame["p_value"].to_numpy())
     frame["region_code"] = frame["region_code"].astype("Int64")
-    return frame
+    return like_input(frame, customers_table)
 
 
 def segment_intervals(
@@ -446,7 +457,8 @@ def segment_intervals(
     random_state: int = 42,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_rows: int | None = None,
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Per segmentation method and segment: mean CLV and median minutes with bootstrap intervals.
 
     Also the overall mean CLV and median minutes of the method's customers, the references the
@@ -454,7 +466,7 @@ def segment_intervals(
 
     Parameters
     ----------
-    segments_table : duckdb.DuckDBPyRelation or pandas.DataFrame
+    segments_table : duckdb.DuckDBPyRelation, pyspark.sql.DataFrame or pandas.DataFrame
         One row per customer and method: ``segmentation_method``, ``segment_id``,
         ``customer_id``, ``minutes_watched``, ``clv``.
     n_resamples, confidence, random_state : see ``bootstrap_interval``.
@@ -462,13 +474,18 @@ def segment_intervals(
         Memory bound of one resample chunk.
     max_rows : int, optional
         Largest resample per segment (m-out-of-n above it, see ``bootstrap_statistics``).
+    spark_collect_max_rows : int, optional
+        Largest Spark DataFrame collected to the driver; above it a ``ValueError`` names the var.
 
     Returns
     -------
-    pandas.DataFrame, one row per (segmentation_method, segment_id)
+    pandas.DataFrame (a Spark DataFrame when the input is one), one row per
+    (segmentation_method, segment_id)
     """
     _check_resampling(n_resamples, confidence)
-    frame = segments_table if isinstance(segments_table, pd.DataFrame) else segments_table.df()
+    check_collectable(segments_table, spark_collect_max_rows, "segment_value_estimates")
+    columns = ["segmentation_method", "segment_id", "customer_id", "minutes_watched", "clv"]
+    frame = to_pandas(segments_table)[columns]
     frame = frame.sort_values(["segmentation_method", "segment_id", "customer_id"])
     rows = []
     groups = frame.groupby(["segmentation_method", "segment_id"], sort=True)
@@ -510,7 +527,7 @@ def segment_intervals(
     result = result.merge(overall, left_on="segmentation_method", right_index=True)
     result["n_resamples"] = int(n_resamples)
     result["confidence_level"] = float(confidence)
-    return result.reset_index(drop=True)
+    return like_input(result.reset_index(drop=True), segments_table)
 
 
 def parse_fraction(value: object, name: str) -> float:

@@ -29,6 +29,7 @@ from customer_segmentation.tables import (
     fetch_matrix,
     is_spark_frame,
     like_input,
+    to_pandas,
 )
 
 logger = logging.getLogger(__name__)
@@ -476,11 +477,17 @@ def segment_names(profiles_table: object, mix_table: object) -> object:
 
 
 def _to_pandas(table: object) -> pd.DataFrame:
-    if isinstance(table, pd.DataFrame):
-        return table
-    if is_spark_frame(table):
-        return table.toPandas()
-    return table.df()
+    return to_pandas(table)
+
+
+def _spark_sample(table: object, sample_size: int, random_state: int, n: int) -> object:
+    """A seeded Bernoulli sample of a Spark DataFrame, expected ~1.2x ``sample_size`` rows.
+
+    Used above ``spark_collect_max_rows``: the sample is collected, then the exact seeded
+    sample of :func:`quality.seeded_sample_rows` is drawn from it on the driver.
+    """
+    fraction = min(1.0, 1.2 * sample_size / max(n, 1))
+    return table.sample(withReplacement=False, fraction=fraction, seed=int(random_state))
 
 
 def k_selection(
@@ -496,7 +503,8 @@ def k_selection(
     n_init: int,
     max_iter: int,
     random_state: int,
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Score every k of ``min_k..max_k`` and mark the ``n_segments: auto`` choice.
 
     The k-means criteria are computed on a seeded sample of ``sample_size`` customers (all of
@@ -505,10 +513,15 @@ def k_selection(
     over-cluster-and-merge and ``n_init`` k-means++ starts. The range is clipped to the number
     of distinct customers and of Ward leaves. See :mod:`customer_segmentation.quality`.
 
+    A Spark DataFrame above ``spark_collect_max_rows`` rows is first thinned on Spark by a
+    seeded Bernoulli sample (~1.2 x ``sample_size`` rows) so that only the sample reaches the
+    driver; at or below it every customer is collected, as on DuckDB.
+
     Returns
     -------
-    DataFrame: the columns of :func:`quality.k_selection_table` plus ``sample_rows``,
-    ``silhouette_sample_rows``, ``is_auto_choice`` and ``auto_rule``.
+    DataFrame (a Spark DataFrame when the inputs are): the columns of
+    :func:`quality.k_selection_table` plus ``sample_rows``, ``silhouette_sample_rows``,
+    ``is_auto_choice`` and ``auto_rule``.
     """
     from customer_segmentation import quality
 
@@ -518,7 +531,12 @@ def k_selection(
             f"k range {min_k}..{max_k} is empty or starts below 2; set k_selection_min_k >= 2 "
             "and k_selection_max_k >= k_selection_min_k"
         )
-    _, X = fetch_matrix(features_table, features, "customer_id")
+    source = features_table
+    if runs_distributed(features_table, spark_collect_max_rows):
+        source = _spark_sample(
+            features_table, sample_size, random_state, count_rows(features_table)
+        )
+    _, X = fetch_matrix(source, features, "customer_id")
     X = X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
     _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
     merge_columns = ["left_node", "right_node", "height", "size"]
@@ -561,7 +579,7 @@ def k_selection(
         )
         + f"; auto picks k={chosen}; {time.perf_counter() - started:.2f}s",
     )
-    return table
+    return like_input(table, features_table)
 
 
 def segment_stability(
@@ -572,23 +590,36 @@ def segment_stability(
     n_resamples: int,
     sample_size: int,
     random_state: int,
-) -> pd.DataFrame:
+    spark_collect_max_rows: int | None = None,
+) -> object:
     """Bootstrap stability of every k-means segment (mean best-match Jaccard over refits).
 
     Works on a seeded sample of ``sample_size`` customers (all when fewer); see
-    :func:`customer_segmentation.quality.bootstrap_stability`.
+    :func:`customer_segmentation.quality.bootstrap_stability`. A Spark DataFrame above
+    ``spark_collect_max_rows`` rows is joined to its assignments and thinned on Spark by a
+    seeded Bernoulli sample first (see :func:`k_selection`).
 
     Returns
     -------
-    DataFrame: kmeans_segment_id, mean_jaccard, min_jaccard, share_of_resamples_recovered,
-    n_resamples, sample_rows, random_state.
+    DataFrame (a Spark DataFrame when the inputs are): kmeans_segment_id, mean_jaccard,
+    min_jaccard, share_of_resamples_recovered, n_resamples, sample_rows, random_state.
     """
     from customer_segmentation import quality
 
     started = time.perf_counter()
-    _, X = fetch_matrix(features_table, features, "customer_id")
-    labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
-    labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+    if runs_distributed(features_table, spark_collect_max_rows):
+        joined = features_table.select("customer_id", *features).join(
+            assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
+        )
+        sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
+        # One collection: features and labels of the same sampled customers.
+        fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], "customer_id")
+        X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
+        labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
+    else:
+        _, X = fetch_matrix(features_table, features, "customer_id")
+        labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
+        labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
     if labels.shape[0] != X.shape[0]:
         raise ValueError("kmeans_assignments and the features have different customers")
     n_clusters = int(labels.max())
@@ -610,4 +641,4 @@ def segment_stability(
         + ", ".join(f"{v:.2f}" for v in table["mean_jaccard"])
         + f"; {time.perf_counter() - started:.2f}s",
     )
-    return table
+    return like_input(table, features_table)

@@ -190,3 +190,31 @@ def read_segment_count(table: object) -> int:
     if fetched.shape[0] != 1:
         raise ValueError(f"int_segment_count must have exactly one row, got {fetched.shape[0]}")
     return int(fetched[0])
+
+
+def to_pandas(table: object) -> pd.DataFrame:
+    """A pandas DataFrame, DuckDB relation or Spark DataFrame as pandas (Spark is collected)."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    if is_spark_frame(table):
+        return table.toPandas()
+    if hasattr(table, "df"):  # DuckDB relation
+        return table.df()
+    raise TypeError(f"cannot read a table of type {type(table).__name__}")
+
+
+def check_collectable(table: object, spark_collect_max_rows: int | None, step: str) -> None:
+    """Raise when ``table`` is a Spark DataFrame too large to collect to the driver.
+
+    ``step`` names the model in the message; ``None`` means no limit. DuckDB relations and
+    pandas frames always pass (they already live in the process).
+    """
+    if spark_collect_max_rows is None or not is_spark_frame(table):
+        return
+    n = count_rows(table)
+    if n > spark_collect_max_rows:
+        raise ValueError(
+            f"{step} collects its input to the Spark driver, but it has {n:,} rows, more than "
+            f"spark_collect_max_rows = {spark_collect_max_rows:,}; raise spark_collect_max_rows "
+            "if the driver has the memory"
+        )

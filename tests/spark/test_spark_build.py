@@ -58,7 +58,8 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def test_every_spark_step_ran(spark_build):
     steps = [name for name, _ in spark_build.timings]
     for model in ["ward_leaves", "ward_merges", "ward_leaf_segments", "kmeans_fit",
-                  "kmeans_assignments", "segment_names"]:
+                  "kmeans_assignments", "segment_names", "k_selection", "segment_stability",
+                  "channel_effect_estimates", "channel_effect_tests", "segment_value_estimates"]:
         assert f"python {model}" in steps
     assert "dbt test" in steps
 
@@ -108,6 +109,69 @@ def test_same_segment_of_every_customer(spark_build, duckdb_build):
         f"select {', '.join(columns)} from marts.fct_customer_segments"), ["customer_id"])
     spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
+
+
+def _same_table(spark_build, duckdb_build, schema: str, model: str, keys: list[str]) -> None:
+    """The model's table on Spark equals DuckDB's, row by row (floats to 1e-9 relative)."""
+    duck = _sorted(duckdb_build.frame(f"select * from {schema}.{model}"), keys)
+    spark = _sorted(_spark_frame(spark_build, model), keys)
+    assert list(duck.columns) == list(spark.columns), model
+    assert len(duck) == len(spark) > 0, model
+    for column in duck.columns:
+        left, right = duck[column], spark[column]
+        if pd.api.types.is_float_dtype(left) or pd.api.types.is_float_dtype(right):
+            np.testing.assert_allclose(left.astype(float), right.astype(float), rtol=1e-9,
+                                       atol=1e-12, equal_nan=True, err_msg=f"{model}.{column}")
+        else:
+            assert left.astype(object).where(left.notna(), None).tolist() == \
+                right.astype(object).where(right.notna(), None).tolist(), f"{model}.{column}"
+
+
+@pytest.mark.parametrize(("schema", "model", "keys"), [
+    ("marts", "mart_k_selection", ["n_clusters"]),
+    ("marts", "mart_segment_stability", ["segment_id"]),
+    ("marts", "mart_segmentation_quality", ["n_segments"]),
+    ("marts", "mart_segment_contingency", ["kmeans_segment_id", "ward_segment_id"]),
+    ("marts", "mart_channel_effects", ["region_name", "channel"]),
+    ("marts", "mart_channel_effect_summary", ["region_name", "metric"]),
+    ("marts", "mart_region_channel_mix", ["region_name", "channel_grouping", "channel_name"]),
+    ("marts", "mart_segment_recommendations", ["segmentation_method", "segment_id"]),
+])
+def test_same_quality_and_decision_marts(spark_build, duckdb_build, schema, model, keys):
+    """Issues 3 and 7's marts: the same numbers and the same sentences on both."""
+    _same_table(spark_build, duckdb_build, schema, model, keys)
+
+
+def test_sample_based_quality_models_sample_on_spark(spark_build):
+    """Above spark_collect_max_rows the quality models thin the customers on Spark first."""
+    from customer_segmentation.pipeline import k_selection, segment_stability
+
+    features = spark_build.table("int_customer_features_scaled")
+    selection = k_selection(
+        features, spark_build.table("int_ward_leaf_centroids"), spark_build.table("ward_merges"),
+        FEATURES, min_k=2, max_k=6, sample_size=1000, silhouette_sample_size=500, n_init=1,
+        max_iter=50, random_state=42, spark_collect_max_rows=0,
+    )
+    assert is_spark_frame(selection)
+    selection = selection.toPandas()
+    assert selection["n_clusters"].tolist() == [2, 3, 4, 5, 6]
+    assert selection["sample_rows"].iloc[0] == 1000  # the ~1.2 x oversample, cut to the size
+    assert selection["is_auto_choice"].sum() == 1
+    stability = segment_stability(
+        features, spark_build.table("kmeans_assignments"), FEATURES, n_resamples=3,
+        sample_size=2000, random_state=42, spark_collect_max_rows=0,
+    )
+    assert is_spark_frame(stability)
+    stability = stability.toPandas()
+    assert stability["sample_rows"].iloc[0] == 2000
+    assert stability["mean_jaccard"].between(0, 1).all()
+
+
+def test_evidence_models_refuse_to_collect_too_much(spark_build):
+    from customer_segmentation.evidence import channel_tests
+
+    with pytest.raises(ValueError, match="spark_collect_max_rows = 100"):
+        channel_tests(spark_build.table("int_customers_cleaned"), spark_collect_max_rows=100)
 
 
 # --- the pyspark.ml path, forced on the embedded data by spark_collect_max_rows = 0 ----------

@@ -69,11 +69,11 @@ channel_lists as (
         metric,
         count(*) as channels_compared,
         sum(case when differs then 1 else 0 end) as channels_differing,
-        {{ dbt.listagg("case when differs and difference > 0 then channel_label end", "', '", "order by difference desc") }}
+        {{ ordered_list("case when differs and difference > 0 then channel_label end", "difference", descending=true) }}
             as channels_above,
-        {{ dbt.listagg("case when differs and difference < 0 then channel_label end", "', '", "order by difference") }}
+        {{ ordered_list("case when differs and difference < 0 then channel_label end", "difference") }}
             as channels_below,
-        {{ dbt.listagg("case when is_too_few_customers then channel_name || ' (' || customers || ')' end", "', '", "order by customers") }}
+        {{ ordered_list("case when is_too_few_customers then channel_name || ' (' || customers || ')' end", "customers") }}
             as channels_too_few
     from described_gaps
     group by region, metric

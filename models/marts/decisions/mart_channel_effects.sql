@@ -40,7 +40,7 @@ final as (
         channels.is_social_media,
         cast(estimates.customers as bigint) as customers,
         cast(estimates.region_customers as bigint) as region_customers,
-        estimates.customers * 1.0 / estimates.region_customers as share_of_region,
+        {{ ratio('estimates.customers', 'estimates.region_customers') }} as share_of_region,
         estimates.customers < {{ var('evidence_min_customers') }} as is_too_few_customers,
         {%- for figure in figures %}
         {%- set source = python_names[figure] %}

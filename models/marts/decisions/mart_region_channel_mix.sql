@@ -107,8 +107,8 @@ final as (
         region_code as region,
         region_name,
         is_all_regions,
-        sum(case when channel_grouping = 'channel' then customers else 0 end)
-            over (partition by region_name) * 1.0
+        cast(sum(case when channel_grouping = 'channel' then customers else 0 end)
+            over (partition by region_name) as {{ type_double() }})
             / nullif(sum(case when is_all_regions and channel_grouping = 'channel' then customers else 0 end)
                 over (), 0) as region_share_of_customers,
         channel_grouping,
@@ -116,20 +116,22 @@ final as (
         channel_name,
         is_social_media,
         cast(customers as bigint) as customers,
-        customers * 1.0
+        cast(customers as {{ type_double() }})
             / nullif(sum(customers) over (partition by region_name, channel_grouping), 0) as share_of_region,
         case
             when is_social_media and channel_grouping = 'channel'
-                then customers * 1.0 / nullif(
+                then cast(customers as {{ type_double() }}) / nullif(
                     sum(case when is_social_media then customers else 0 end)
                         over (partition by region_name, channel_grouping), 0)
         end as share_of_social_media,
-        rank() over (partition by region_name, channel_grouping order by customers desc) as rank_in_region,
+        -- rank() is a bigint on DuckDB but an int on Spark: cast for the contract.
+        cast(rank() over (partition by region_name, channel_grouping order by customers desc)
+            as bigint) as rank_in_region,
         case
             when is_social_media and channel_grouping = 'channel'
-                then rank() over (
+                then cast(rank() over (
                     partition by region_name, channel_grouping, is_social_media order by customers desc
-                )
+                ) as bigint)
         end as social_media_rank_in_region
     from unioned
 

@@ -19,13 +19,27 @@ estimates as (
 
 tiers as (
 
-    select * from {{ ref('recommendation_tiers') }}
+    select
+        {{ seed_text('dimension') }} as dimension,
+        priority,
+        {{ seed_text('tier') }} as tier,
+        {{ seed_text('measure') }} as measure,
+        min_value,
+        max_value
+    from {{ ref('recommendation_tiers') }}
 
 ),
 
 rules as (
 
-    select * from {{ ref('recommendation_rules') }}
+    select
+        priority,
+        {{ seed_text('recommendation') }} as recommendation,
+        {{ seed_text('size_tier') }} as size_tier,
+        {{ seed_text('value_tier') }} as value_tier,
+        {{ seed_text('engagement_tier') }} as engagement_tier,
+        {{ seed_text('rationale') }} as rationale
+    from {{ ref('recommendation_rules') }}
 
 ),
 

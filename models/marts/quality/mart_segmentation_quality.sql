@@ -96,7 +96,8 @@ cells as (
     select
         kmeans_segment_id,
         ward_segment_id,
-        count(*) as n_ij
+        {#- A double from here on: Spark would turn n_ij * (n_ij - 1) / 2.0 into a decimal. #}
+        cast(count(*) as {{ type_double() }}) as n_ij
     from segments
     group by kmeans_segment_id, ward_segment_id
 
