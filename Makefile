@@ -66,7 +66,11 @@ build: setup
 	$(DBT) build $(DBT_ARGS)
 	$(BIN)/customer-segmentation publish --serving-path $(SERVING_PATH)
 
+# Every test: Python style (ruff, fast) first, then pytest (package unit tests, dbt builds and
+# dbt tests, bad inputs, publishing, report in Chromium, BI connectivity, semantic layer).
 test: setup
+	$(BIN)/ruff check src tests python_models
+	$(BIN)/ruff format --check src tests python_models
 	$(BIN)/python -m pytest
 
 $(DATABASE):
@@ -86,7 +90,7 @@ docs: setup $(DATABASE)
 	$(DBT) docs generate
 
 # Lint: SQL with sqlfluff (dbt templater, DuckDB dialect; .sqlfluff) and Python with ruff
-# (pyproject.toml). Not yet part of `make test`: see README "Lint and style".
+# (pyproject.toml). ruff is part of `make test`; sqlfluff is not yet (see README "Lint and style").
 lint: setup
 	$(BIN)/sqlfluff lint models tests/dbt macros
 	$(BIN)/ruff check src tests python_models

@@ -16,10 +16,16 @@ customers as (
 
 by_method as (
 
-    select customer_id, 'kmeans' as segmentation_method, kmeans_segment_id as segment_id
+    select
+        customer_id,
+        'kmeans' as segmentation_method,
+        kmeans_segment_id as segment_id
     from segments
     union all
-    select customer_id, 'ward' as segmentation_method, ward_segment_id as segment_id
+    select
+        customer_id,
+        'ward' as segmentation_method,
+        ward_segment_id as segment_id
     from segments
 
 ),

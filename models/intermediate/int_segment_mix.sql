@@ -22,13 +22,21 @@ channels as (
 
 counted as (
 
-    select segmentation_method, segment_id, 'channel' as mix_dimension,
-        channel_code as code, count(*) as customers
+    select
+        segmentation_method,
+        segment_id,
+        'channel' as mix_dimension,
+        channel_code as code,
+        count(*) as customers
     from customer_segments
     group by segmentation_method, segment_id, channel_code
     union all
-    select segmentation_method, segment_id, 'region' as mix_dimension,
-        region_code as code, count(*) as customers
+    select
+        segmentation_method,
+        segment_id,
+        'region' as mix_dimension,
+        region_code as code,
+        count(*) as customers
     from customer_segments
     group by segmentation_method, segment_id, region_code
 
@@ -43,7 +51,7 @@ shared as (
             as share_of_segment,
         row_number() over (
             partition by segmentation_method, segment_id, mix_dimension
-            order by customers desc, code
+            order by customers desc, code asc
         ) as mix_rank
     from counted
 

@@ -24,7 +24,7 @@ final as (
         merges.height,
         merges.size as customers,
         merges.n_clusters_after,
-        merges.n_clusters_after < segment_count.n_segments as is_above_cut
+        (merges.n_clusters_after < segment_count.n_segments) as is_above_cut
     from merges
     cross join segment_count
 

@@ -197,19 +197,27 @@ def describe_segments(
             "clv_max": group["mean_clv"].idxmax(),
             "clv_min": group["mean_clv"].idxmin(),
         }
-        group["segment_profile"] = [
-            profile_line(row, extremes, mix) for _, row in group.iterrows()
-        ]
+        group["segment_profile"] = [profile_line(row, extremes, mix) for _, row in group.iterrows()]
         results.append(
             group[
-                ["segmentation_method", "segment_id", "segment_name", "naming_rule",
-                 "segment_profile"]
+                [
+                    "segmentation_method",
+                    "segment_id",
+                    "segment_name",
+                    "naming_rule",
+                    "segment_profile",
+                ]
             ]
         )
     if not results:
         return pd.DataFrame(
-            columns=["segmentation_method", "segment_id", "segment_name", "naming_rule",
-                     "segment_profile"]
+            columns=[
+                "segmentation_method",
+                "segment_id",
+                "segment_name",
+                "naming_rule",
+                "segment_profile",
+            ]
         )
     out = pd.concat(results, ignore_index=True)
     out["segment_id"] = out["segment_id"].astype("int64")

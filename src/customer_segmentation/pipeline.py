@@ -93,8 +93,9 @@ def runs_distributed(table: object, spark_collect_max_rows: int | None) -> bool:
     return count_rows(table) > spark_collect_max_rows
 
 
-def _check_segmentable_spark(table: object, features: Sequence[str], n_segments: int,
-                             source: str) -> int:
+def _check_segmentable_spark(
+    table: object, features: Sequence[str], n_segments: int, source: str
+) -> int:
     """:func:`check_segmentable` computed by Spark; returns the number of customers."""
     n = count_rows(table)
     if n < n_segments:
@@ -338,9 +339,15 @@ def kmeans_fit(
         f"strategy {result.strategy}, {result.seconds:.2f}s",
     )
     frame = _kmeans_fit_frame(
-        centers, sizes, features, inertia=result.inertia, n_starts=result.n_starts,
-        n_starts_at_best=result.n_starts_at_best, strategy=result.strategy,
-        seconds=result.seconds, random_state=random_state,
+        centers,
+        sizes,
+        features,
+        inertia=result.inertia,
+        n_starts=result.n_starts,
+        n_starts_at_best=result.n_starts_at_best,
+        strategy=result.strategy,
+        seconds=result.seconds,
+        random_state=random_state,
     )
     return like_input(frame, features_table)
 
@@ -406,8 +413,14 @@ def _kmeans_fit_spark(
         f"strategy {STRATEGY_SPARK}, {fit.seconds:.2f}s",
     )
     frame = _kmeans_fit_frame(
-        fit.centers[order], fit.sizes[order], features, inertia=fit.inertia, n_starts=1,
-        n_starts_at_best=1, strategy=STRATEGY_SPARK, seconds=fit.seconds,
+        fit.centers[order],
+        fit.sizes[order],
+        features,
+        inertia=fit.inertia,
+        n_starts=1,
+        n_starts_at_best=1,
+        strategy=STRATEGY_SPARK,
+        seconds=fit.seconds,
         random_state=random_state,
     )
     return like_input(frame, features_table)

@@ -182,9 +182,7 @@ def _write_serving_database(
         try:
             # Attached under its own catalog name (the file's stem), which is the name the
             # views in the build file (e.g. scored_customers) use for the tables they read.
-            connection.execute(
-                f"attach '{build_database.as_posix()}' as {build} (read_only)"
-            )
+            connection.execute(f"attach '{build_database.as_posix()}' as {build} (read_only)")
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]
             raise PublishError(

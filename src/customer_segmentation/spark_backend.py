@@ -121,8 +121,14 @@ def squared_distance_sql(features: Sequence[str], center: np.ndarray) -> str:
 
 
 def assign_nearest_spark(
-    table, features: Sequence[str], centers: np.ndarray, *, key: str, label_column: str,
-    distance_column: str | None = None, first_label: int = 1,
+    table,
+    features: Sequence[str],
+    centers: np.ndarray,
+    *,
+    key: str,
+    label_column: str,
+    distance_column: str | None = None,
+    first_label: int = 1,
 ):
     """Each row's nearest centre (ties to the lower index), computed by Spark.
 
@@ -135,10 +141,7 @@ def assign_nearest_spark(
     distances = [F.expr(squared_distance_sql(features, center)) for center in centers]
     # least() over (distance, index) structs picks the smallest distance, then the lowest index.
     nearest = F.least(
-        *[
-            F.struct(d.alias("d"), F.lit(i).alias("i"))
-            for i, d in enumerate(distances)
-        ]
+        *[F.struct(d.alias("d"), F.lit(i).alias("i")) for i, d in enumerate(distances)]
     )
     chosen = table.select(F.col(key), nearest.alias("__nearest"))
     label = (F.col("__nearest.i") + F.lit(first_label)).cast("bigint")

@@ -27,7 +27,9 @@ class DbtResult:
             return connection.sql(sql).fetchall()
 
 
-def run_dbt(args: list[str], database: Path, work_dir: Path, extra_env: dict | None = None) -> DbtResult:
+def run_dbt(
+    args: list[str], database: Path, work_dir: Path, extra_env: dict | None = None
+) -> DbtResult:
     """Run a dbt command from the project root with its own database, target and log dirs."""
     env = {
         **os.environ,

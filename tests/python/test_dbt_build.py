@@ -68,7 +68,8 @@ def test_every_mart_exists_and_has_rows(embedded_build):
 
 def test_region_channel_performance_covers_every_combination(embedded_build):
     rows = embedded_build.query(
-        "select count(*), sum(customers), min(rank_in_region) from marts.mart_region_channel_performance"
+        "select count(*), sum(customers), min(rank_in_region) "
+        "from marts.mart_region_channel_performance"
     )
     assert rows == [(24, 3834, 1)]
     # The classic finding: YouTube brings the most customers in USA/Canada/UK/Australia.
@@ -139,14 +140,18 @@ def test_missing_column_fails_and_names_it(dbt_runner, tmp_path):
 
 def test_missing_file_fails_and_names_it(dbt_runner, tmp_path):
     path = tmp_path / "nowhere.csv"
-    result = dbt_runner(["run", "--select", "base_customers", "--vars", f"{{customers_path: '{path}'}}"])
+    result = dbt_runner(
+        ["run", "--select", "base_customers", "--vars", f"{{customers_path: '{path}'}}"]
+    )
     assert result.returncode != 0
     assert f"customers file '{path}' does not exist" in result.output
 
 
 def test_fewer_customers_than_segments_fails_with_the_numbers(dbt_runner, tmp_path):
     path = tmp_path / "five.csv"
-    path.write_text("minutes_watched,CLV,region,channel\n1,1,0,1\n2,2,1,2\n3,3,2,3\n4,4,0,4\n5,5,1,5\n")
+    path.write_text(
+        "minutes_watched,CLV,region,channel\n1,1,0,1\n2,2,1,2\n3,3,2,3\n4,4,0,4\n5,5,1,5\n"
+    )
     result = dbt_runner(["build", "--vars", f"{{customers_path: '{path}'}}"])
     assert result.returncode != 0
     assert "5 valid customers, fewer than n_segments = 8" in result.output

@@ -6,6 +6,7 @@ import csv
 import shutil
 
 import pytest
+
 from conftest import PROJECT_ROOT, run_dbt
 
 pytestmark = pytest.mark.integration

@@ -38,9 +38,14 @@ def _mix(segment_id, dimension, entries):
     ("args", "expected"),
     [
         (("Twitter", 1.0, "Rest of the World", 0.78, "Google"), ("Twitter Devotees", "channel")),
-        (("YouTube", 0.38, "Western Europe", 1.0, "Google"), ("Western Europe Multi-Channel", "region")),
-        (("Google", 0.95, "Western Europe", 0.97, None),
-         ("Western Europe Google Searchers", "channel_and_region")),
+        (
+            ("YouTube", 0.38, "Western Europe", 1.0, "Google"),
+            ("Western Europe Multi-Channel", "region"),
+        ),
+        (
+            ("Google", 0.95, "Western Europe", 0.97, None),
+            ("Western Europe Google Searchers", "channel_and_region"),
+        ),
         (("YouTube", 0.5, "Rest of the World", 0.6, "Google"), ("YouTube & Google Mix", "mixed")),
     ],
 )
@@ -82,9 +87,7 @@ def test_clashing_names_get_the_region_then_the_value():
             _profile(3, 100, 100.0, 10.0, "Google", 1.0, "Rest of the World", 0.6),
         ]
     )
-    mix = pd.DataFrame(
-        [row for s in (1, 2, 3) for row in _mix(s, "channel", [("Google", 1.0)])]
-    )
+    mix = pd.DataFrame([row for s in (1, 2, 3) for row in _mix(s, "channel", [("Google", 1.0)])])
     names = describe_segments(profiles, mix).set_index("segment_id")["segment_name"]
     assert names[1] == "Google Searchers (Western Europe)"
     assert names[2] == "Google Searchers (Rest of the World) (High CLV)"

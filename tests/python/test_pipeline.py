@@ -15,7 +15,9 @@ def _blobs(sizes=(40, 25, 10), seed=0):
     X = np.vstack([rng.normal(c, 0.3, size=(n, 2)) for c, n in zip(centres, sizes, strict=True)])
     truth = np.repeat(np.arange(1, len(sizes) + 1), sizes)
     order = rng.permutation(len(X))  # customers arrive in no particular order
-    frame = pd.DataFrame({"customer_id": np.arange(1, len(X) + 1), "x": X[order, 0], "y": X[order, 1]})
+    frame = pd.DataFrame(
+        {"customer_id": np.arange(1, len(X) + 1), "x": X[order, 0], "y": X[order, 1]}
+    )
     return frame, truth[order]
 
 
@@ -30,13 +32,24 @@ def _leaf_centroids(features, leaves):
 def _run(features, n_segments=3, **overrides):
     settings = {"exact_max_rows": 10_000, "n_micro_clusters": 20, "random_state": 0}
     settings.update(overrides)
-    leaves = pipeline.ward_leaves(features, FEATURES, n_segments=n_segments, source="test", **settings)
+    leaves = pipeline.ward_leaves(
+        features, FEATURES, n_segments=n_segments, source="test", **settings
+    )
     centroids = _leaf_centroids(features, leaves)
     merges = pipeline.ward_merges(centroids, FEATURES)
     leaf_segments = pipeline.ward_leaf_segments(merges, centroids, FEATURES, n_segments=n_segments)
     fit = pipeline.kmeans_fit(
-        features, centroids, leaf_segments, FEATURES, n_segments=n_segments, random_state=0,
-        n_init=5, max_iter=100, large_n_threshold=100_000, sample_size=1000, source="test",
+        features,
+        centroids,
+        leaf_segments,
+        FEATURES,
+        n_segments=n_segments,
+        random_state=0,
+        n_init=5,
+        max_iter=100,
+        large_n_threshold=100_000,
+        sample_size=1000,
+        source="test",
     )
     assigned = pipeline.kmeans_assignments(features, fit, FEATURES)
     ward = leaves.merge(leaf_segments, on="ward_leaf_id").sort_values("customer_id")
@@ -68,13 +81,17 @@ def test_rows_arrive_in_key_order_whatever_the_input_order():
     shuffled = features.sample(frac=1.0, random_state=1)
     _, _, fit_a, assigned_a, _ = _run(features)
     _, _, fit_b, assigned_b, _ = _run(shuffled)
-    pd.testing.assert_frame_equal(assigned_a.reset_index(drop=True), assigned_b.reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        assigned_a.reset_index(drop=True), assigned_b.reset_index(drop=True)
+    )
     assert fit_a["inertia"].iloc[0] == fit_b["inertia"].iloc[0]
 
 
 def test_too_few_customers_names_the_source_and_numbers():
     features, _ = _blobs(sizes=(2, 2, 1))
-    with pytest.raises(pipeline.SegmentationInputError, match="5 valid customers, fewer than n_segments = 8"):
+    with pytest.raises(
+        pipeline.SegmentationInputError, match="5 valid customers, fewer than n_segments = 8"
+    ):
         _run(features, n_segments=8)
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT
 
+from conftest import PROJECT_ROOT
 from customer_segmentation.publish import PublishError, publish_marts, read_publication
 
 pytestmark = pytest.mark.integration

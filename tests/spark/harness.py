@@ -193,8 +193,10 @@ def build_on_local_spark(work_dir: Path, extra_args: list[str] | None = None) ->
             timings.append((f"python {node.name}", run_python_model(node, spark, relations)))
         sql_models = [n.name for n in at_depth if n.language == "sql"]
         if sql_models:
-            step(f"dbt run depth {depth} ({len(sql_models)} models)",
-                 ["run", "--select", *sql_models])
+            step(
+                f"dbt run depth {depth} ({len(sql_models)} models)",
+                ["run", "--select", *sql_models],
+            )
     step("dbt test", ["test"])
     return SparkBuild(work_dir=work_dir, spark=spark, schemas=schemas, timings=timings)
 

@@ -40,10 +40,20 @@ PURE_CHANNEL_SEGMENTS = {
     "Other-Channel Arrivals": 288,
 }
 FEATURES = [
-    "minutes_watched", "clv", "region_code", "channel_google", "channel_facebook",
-    "channel_youtube", "channel_linkedin", "channel_twitter", "channel_instagram",
-    "channel_friend", "channel_other", "region_usa_canada_uk_australia",
-    "region_western_europe", "region_rest_of_world",
+    "minutes_watched",
+    "clv",
+    "region_code",
+    "channel_google",
+    "channel_facebook",
+    "channel_youtube",
+    "channel_linkedin",
+    "channel_twitter",
+    "channel_instagram",
+    "channel_friend",
+    "channel_other",
+    "region_usa_canada_uk_australia",
+    "region_western_europe",
+    "region_rest_of_world",
 ]
 
 
@@ -57,18 +67,36 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def test_every_spark_step_ran(spark_build):
     steps = [name for name, _ in spark_build.timings]
-    for model in ["ward_leaves", "ward_merges", "ward_leaf_segments", "kmeans_fit",
-                  "kmeans_assignments", "segment_names", "k_selection", "segment_stability",
-                  "channel_effect_estimates", "channel_effect_tests", "segment_value_estimates"]:
+    for model in [
+        "ward_leaves",
+        "ward_merges",
+        "ward_leaf_segments",
+        "kmeans_fit",
+        "kmeans_assignments",
+        "segment_names",
+        "k_selection",
+        "segment_stability",
+        "channel_effect_estimates",
+        "channel_effect_tests",
+        "segment_value_estimates",
+    ]:
         assert f"python {model}" in steps
     assert "dbt test" in steps
 
 
 def test_same_customers_in_the_marts(spark_build, duckdb_build):
-    columns = ["customer_id", "region", "channel", "minutes_watched",
-               "minutes_watched_was_blank", "clv"]
-    duck = _sorted(duckdb_build.frame(
-        f"select {', '.join(columns)} from marts.fct_customer_segments"), ["customer_id"])
+    columns = [
+        "customer_id",
+        "region",
+        "channel",
+        "minutes_watched",
+        "minutes_watched_was_blank",
+        "clv",
+    ]
+    duck = _sorted(
+        duckdb_build.frame(f"select {', '.join(columns)} from marts.fct_customer_segments"),
+        ["customer_id"],
+    )
     spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
     assert len(duck) == len(spark) == 3834
     assert duck["customer_id"].tolist() == spark["customer_id"].tolist()
@@ -80,8 +108,10 @@ def test_same_customers_in_the_marts(spark_build, duckdb_build):
 
 
 def test_same_standardised_features(spark_build, duckdb_build):
-    duck = _sorted(duckdb_build.frame(
-        "select * from intermediate.int_customer_features_scaled"), ["customer_id"])
+    duck = _sorted(
+        duckdb_build.frame("select * from intermediate.int_customer_features_scaled"),
+        ["customer_id"],
+    )
     spark = _sorted(_spark_frame(spark_build, "int_customer_features_scaled"), ["customer_id"])
     assert list(duck.columns) == list(spark.columns)
     difference = np.abs(duck[FEATURES].to_numpy() - spark[FEATURES].to_numpy()).max()
@@ -95,18 +125,28 @@ def test_same_pure_channel_segment_sizes(spark_build, duckdb_build):
     )
     duck = dict(duckdb_build.frame(query).itertuples(index=False))
     dim = _spark_frame(spark_build, "dim_segments")
-    spark = dict(dim.loc[dim["segmentation_method"] == "kmeans", ["segment_name", "customers"]]
-                 .itertuples(index=False))
+    spark = dict(
+        dim.loc[dim["segmentation_method"] == "kmeans", ["segment_name", "customers"]].itertuples(
+            index=False
+        )
+    )
     for name, expected in PURE_CHANNEL_SEGMENTS.items():
         assert duck.get(name) == expected, (name, duck)
         assert spark.get(name) == duck[name], (name, spark)
 
 
 def test_same_segment_of_every_customer(spark_build, duckdb_build):
-    columns = ["customer_id", "kmeans_segment_id", "kmeans_segment_name",
-               "ward_segment_id", "ward_segment_name"]
-    duck = _sorted(duckdb_build.frame(
-        f"select {', '.join(columns)} from marts.fct_customer_segments"), ["customer_id"])
+    columns = [
+        "customer_id",
+        "kmeans_segment_id",
+        "kmeans_segment_name",
+        "ward_segment_id",
+        "ward_segment_name",
+    ]
+    duck = _sorted(
+        duckdb_build.frame(f"select {', '.join(columns)} from marts.fct_customer_segments"),
+        ["customer_id"],
+    )
     spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
@@ -120,23 +160,34 @@ def _same_table(spark_build, duckdb_build, schema: str, model: str, keys: list[s
     for column in duck.columns:
         left, right = duck[column], spark[column]
         if pd.api.types.is_float_dtype(left) or pd.api.types.is_float_dtype(right):
-            np.testing.assert_allclose(left.astype(float), right.astype(float), rtol=1e-9,
-                                       atol=1e-12, equal_nan=True, err_msg=f"{model}.{column}")
+            np.testing.assert_allclose(
+                left.astype(float),
+                right.astype(float),
+                rtol=1e-9,
+                atol=1e-12,
+                equal_nan=True,
+                err_msg=f"{model}.{column}",
+            )
         else:
-            assert left.astype(object).where(left.notna(), None).tolist() == \
-                right.astype(object).where(right.notna(), None).tolist(), f"{model}.{column}"
+            assert (
+                left.astype(object).where(left.notna(), None).tolist()
+                == right.astype(object).where(right.notna(), None).tolist()
+            ), f"{model}.{column}"
 
 
-@pytest.mark.parametrize(("schema", "model", "keys"), [
-    ("marts", "mart_k_selection", ["n_clusters"]),
-    ("marts", "mart_segment_stability", ["segment_id"]),
-    ("marts", "mart_segmentation_quality", ["n_segments"]),
-    ("marts", "mart_segment_contingency", ["kmeans_segment_id", "ward_segment_id"]),
-    ("marts", "mart_channel_effects", ["region_name", "channel"]),
-    ("marts", "mart_channel_effect_summary", ["region_name", "metric"]),
-    ("marts", "mart_region_channel_mix", ["region_name", "channel_grouping", "channel_name"]),
-    ("marts", "mart_segment_recommendations", ["segmentation_method", "segment_id"]),
-])
+@pytest.mark.parametrize(
+    ("schema", "model", "keys"),
+    [
+        ("marts", "mart_k_selection", ["n_clusters"]),
+        ("marts", "mart_segment_stability", ["segment_id"]),
+        ("marts", "mart_segmentation_quality", ["n_segments"]),
+        ("marts", "mart_segment_contingency", ["kmeans_segment_id", "ward_segment_id"]),
+        ("marts", "mart_channel_effects", ["region_name", "channel"]),
+        ("marts", "mart_channel_effect_summary", ["region_name", "metric"]),
+        ("marts", "mart_region_channel_mix", ["region_name", "channel_grouping", "channel_name"]),
+        ("marts", "mart_segment_recommendations", ["segmentation_method", "segment_id"]),
+    ],
+)
 def test_same_quality_and_decision_marts(spark_build, duckdb_build, schema, model, keys):
     """Issues 3 and 7's marts: the same numbers and the same sentences on both."""
     _same_table(spark_build, duckdb_build, schema, model, keys)
@@ -148,9 +199,18 @@ def test_sample_based_quality_models_sample_on_spark(spark_build):
 
     features = spark_build.table("int_customer_features_scaled")
     selection = k_selection(
-        features, spark_build.table("int_ward_leaf_centroids"), spark_build.table("ward_merges"),
-        FEATURES, min_k=2, max_k=6, sample_size=1000, silhouette_sample_size=500, n_init=1,
-        max_iter=50, random_state=42, spark_collect_max_rows=0,
+        features,
+        spark_build.table("int_ward_leaf_centroids"),
+        spark_build.table("ward_merges"),
+        FEATURES,
+        min_k=2,
+        max_k=6,
+        sample_size=1000,
+        silhouette_sample_size=500,
+        n_init=1,
+        max_iter=50,
+        random_state=42,
+        spark_collect_max_rows=0,
     )
     assert is_spark_frame(selection)
     selection = selection.toPandas()
@@ -158,8 +218,13 @@ def test_sample_based_quality_models_sample_on_spark(spark_build):
     assert selection["sample_rows"].iloc[0] == 1000  # the ~1.2 x oversample, cut to the size
     assert selection["is_auto_choice"].sum() == 1
     stability = segment_stability(
-        features, spark_build.table("kmeans_assignments"), FEATURES, n_resamples=3,
-        sample_size=2000, random_state=42, spark_collect_max_rows=0,
+        features,
+        spark_build.table("kmeans_assignments"),
+        FEATURES,
+        n_resamples=3,
+        sample_size=2000,
+        random_state=42,
+        spark_collect_max_rows=0,
     )
     assert is_spark_frame(stability)
     stability = stability.toPandas()
@@ -180,14 +245,30 @@ def test_evidence_models_refuse_to_collect_too_much(spark_build):
 @pytest.fixture(scope="module")
 def distributed_fit(spark_build):
     features = spark_build.table("int_customer_features_scaled")
-    settings = dict(n_segments=8, random_state=42, n_init=0, max_iter=100,
-                    large_n_threshold=200_000, sample_size=100_000)
-    fit = kmeans_fit(features, spark_build.table("int_ward_leaf_centroids"),
-                     spark_build.table("ward_leaf_segments"), FEATURES,
-                     spark_collect_max_rows=0, **settings)
-    again = kmeans_fit(features, spark_build.table("int_ward_leaf_centroids"),
-                       spark_build.table("ward_leaf_segments"), FEATURES,
-                       spark_collect_max_rows=0, **settings)
+    settings = dict(
+        n_segments=8,
+        random_state=42,
+        n_init=0,
+        max_iter=100,
+        large_n_threshold=200_000,
+        sample_size=100_000,
+    )
+    fit = kmeans_fit(
+        features,
+        spark_build.table("int_ward_leaf_centroids"),
+        spark_build.table("ward_leaf_segments"),
+        FEATURES,
+        spark_collect_max_rows=0,
+        **settings,
+    )
+    again = kmeans_fit(
+        features,
+        spark_build.table("int_ward_leaf_centroids"),
+        spark_build.table("ward_leaf_segments"),
+        FEATURES,
+        spark_collect_max_rows=0,
+        **settings,
+    )
     return features, fit, again
 
 
@@ -227,12 +308,20 @@ def test_pyspark_ml_assignment_matches_numpy(distributed_fit):
 
 def test_pyspark_ml_micro_clusters_give_gapless_leaves(spark_build):
     features = spark_build.table("int_customer_features_scaled")
-    leaves = ward_leaves(features, FEATURES, n_segments=8, exact_max_rows=1000,
-                         n_micro_clusters=150, random_state=42, spark_collect_max_rows=0)
+    leaves = ward_leaves(
+        features,
+        FEATURES,
+        n_segments=8,
+        exact_max_rows=1000,
+        n_micro_clusters=150,
+        random_state=42,
+        spark_collect_max_rows=0,
+    )
     assert is_spark_frame(leaves)
     leaves = leaves.toPandas()
     assert sorted(leaves["customer_id"]) == sorted(
-        features.select("customer_id").toPandas()["customer_id"])
+        features.select("customer_id").toPandas()["customer_id"]
+    )
     leaf_ids = np.unique(leaves["ward_leaf_id"])
     assert leaf_ids.tolist() == list(range(len(leaf_ids)))
     assert 8 <= len(leaf_ids) <= 150
@@ -240,8 +329,15 @@ def test_pyspark_ml_micro_clusters_give_gapless_leaves(spark_build):
 
 def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
     features = spark_build.table("int_customer_features_scaled")
-    leaves = ward_leaves(features, FEATURES, n_segments=8, exact_max_rows=20_000,
-                         n_micro_clusters=150, random_state=42, spark_collect_max_rows=0)
+    leaves = ward_leaves(
+        features,
+        FEATURES,
+        n_segments=8,
+        exact_max_rows=20_000,
+        n_micro_clusters=150,
+        random_state=42,
+        spark_collect_max_rows=0,
+    )
     leaves = _sorted(leaves.toPandas(), ["customer_id"])
     expected = _sorted(_spark_frame(spark_build, "ward_leaves"), ["customer_id"])
     pd.testing.assert_frame_equal(leaves, expected, check_dtype=False)

@@ -57,7 +57,7 @@ described_gaps as (
     select
         *,
         channel_name || ' (' || case when difference >= 0 then '+' else '' end
-            || {{ format_number('difference', 0) }} || ')' as channel_label
+        || {{ format_number('difference', 0) }} || ')' as channel_label
     from channel_gaps
 
 ),
@@ -136,29 +136,47 @@ with_p_text as (
 final as (
 
     select
-        region, region_name, is_all_regions, metric, judged_on, customers,
-        channels_with_customers, h_statistic, degrees_of_freedom, p_value, p_value_adjusted,
-        epsilon_squared, effect_size, is_significant, channels_differing, channels_above,
-        channels_below, channels_too_few,
+        region,
+        region_name,
+        is_all_regions,
+        metric,
+        judged_on,
+        customers,
+        channels_with_customers,
+        h_statistic,
+        degrees_of_freedom,
+        p_value,
+        p_value_adjusted,
+        epsilon_squared,
+        effect_size,
+        is_significant,
+        channels_differing,
+        channels_above,
+        channels_below,
+        channels_too_few,
         region_name || ', ' || judged_on || ': '
         || case
             when effect_size = 'untestable'
                 then 'cannot be tested (fewer than two channels or all values tied).'
             when not is_significant
-                then 'no evidence that the channel matters (Kruskal-Wallis p '
+                then
+                    'no evidence that the channel matters (Kruskal-Wallis p '
                     || p_text
                     || ' after Holm, epsilon-squared ' || {{ format_number('epsilon_squared', 4) }}
                     || ', ' || effect_size || '); the gaps between channels are noise.'
-            else 'the channel matters (Kruskal-Wallis p '
+            else
+                'the channel matters (Kruskal-Wallis p '
                 || p_text
                 || ' after Holm) and explains ' || {{ format_number('100 * epsilon_squared', 1) }}
                 || ' % of the variation in ranks (epsilon-squared, ' || effect_size || '). '
                 || case
                     when channels_differing = 0
-                        then 'No single channel is both significantly and at least '
+                        then
+                            'No single channel is both significantly and at least '
                             || {{ format_number(100 * var('evidence_min_relative_difference'), 0) }}
                             || ' % away from the region; treat the gaps as noise.'
-                    else coalesce('Meaningfully higher: ' || channels_above || '. ', '')
+                    else
+                        coalesce('Meaningfully higher: ' || channels_above || '. ', '')
                         || coalesce('Meaningfully lower: ' || channels_below || '. ', '')
                         || 'The other channels'' gaps are noise.'
                 end

@@ -26,15 +26,25 @@ channels as (
 
 scopes as (
 
-    select region_code, region_name, false as is_all_regions from regions
+    select
+        region_code,
+        region_name,
+        false as is_all_regions
+    from regions
     union all
-    select cast(null as integer) as region_code, 'All regions' as region_name, true as is_all_regions
+    select
+        cast(null as integer) as region_code,
+        'All regions' as region_name,
+        true as is_all_regions
 
 ),
 
 counts as (
 
-    select region_code, channel_code, count(*) as customers
+    select
+        region_code,
+        channel_code,
+        count(*) as customers
     from customers
     group by region_code, channel_code
 
@@ -108,25 +118,29 @@ final as (
         region_name,
         is_all_regions,
         cast(sum(case when channel_grouping = 'channel' then customers else 0 end)
-            over (partition by region_name) as {{ type_double() }})
-            / nullif(sum(case when is_all_regions and channel_grouping = 'channel' then customers else 0 end)
-                over (), 0) as region_share_of_customers,
+            over (partition by region_name)
+        as {{ type_double() }})
+        / nullif(sum(case when is_all_regions and channel_grouping = 'channel' then customers else 0 end)
+            over (), 0) as region_share_of_customers,
         channel_grouping,
         channel_code as channel,
         channel_name,
         is_social_media,
         cast(customers as bigint) as customers,
         cast(customers as {{ type_double() }})
-            / nullif(sum(customers) over (partition by region_name, channel_grouping), 0) as share_of_region,
+        / nullif(sum(customers) over (partition by region_name, channel_grouping), 0) as share_of_region,
         case
             when is_social_media and channel_grouping = 'channel'
                 then cast(customers as {{ type_double() }}) / nullif(
                     sum(case when is_social_media then customers else 0 end)
-                        over (partition by region_name, channel_grouping), 0)
+                        over (partition by region_name, channel_grouping), 0
+                )
         end as share_of_social_media,
         -- rank() is a bigint on DuckDB but an int on Spark: cast for the contract.
-        cast(rank() over (partition by region_name, channel_grouping order by customers desc)
-            as bigint) as rank_in_region,
+        cast(
+            rank() over (partition by region_name, channel_grouping order by customers desc)
+            as bigint
+        ) as rank_in_region,
         case
             when is_social_media and channel_grouping = 'channel'
                 then cast(rank() over (

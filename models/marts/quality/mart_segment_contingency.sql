@@ -16,7 +16,9 @@ segment_names as (
 
 kmeans_segments as (
 
-    select segment_id, segment_name
+    select
+        segment_id,
+        segment_name
     from segment_names
     where segmentation_method = 'kmeans'
 
@@ -24,7 +26,9 @@ kmeans_segments as (
 
 ward_segments as (
 
-    select segment_id, segment_name
+    select
+        segment_id,
+        segment_name
     from segment_names
     where segmentation_method = 'ward'
 
