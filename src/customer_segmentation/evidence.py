@@ -99,6 +99,67 @@ def holm_adjust(p_values: Sequence[float]) -> np.ndarray:
     return adjusted
 
 
+def bootstrap_median_draws(
+    values: np.ndarray, *, n_resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Medians of ``n_resamples`` plain bootstrap resamples, drawn in O(n_resamples) time.
+
+    A resample of n values drawn with replacement is ``sorted_values[floor(n * U_i)]`` for n
+    uniform U_i, and that map is monotone, so the resample's j-th smallest value is
+    ``sorted_values[floor(n * U_(j))]`` where U_(j), the j-th smallest of n uniforms, follows
+    Beta(j, n + 1 - j). The middle order statistic(s) are therefore drawn directly: the draws
+    have exactly the distribution of the plain bootstrap's medians, without building resamples.
+    For even n the next order statistic is U_(j) plus (1 - U_(j)) times the smallest of the
+    n - j uniforms above it, 1 - V^(1 / (n - j)).
+
+    Parameters
+    ----------
+    values : numpy.ndarray of shape (n,)
+        The sample (n >= 1), in any order.
+    n_resamples : int
+        Number of draws.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_resamples,)
+    """
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    n = ordered.shape[0]
+    if n == 0:
+        raise ValueError("cannot bootstrap an empty sample")
+    if n == 1:
+        return np.full(n_resamples, ordered[0])
+    j = (n + 1) // 2
+    lower = rng.beta(j, n + 1 - j, size=n_resamples)
+    lower_values = ordered[np.minimum((lower * n).astype(np.int64), n - 1)]
+    if n % 2 == 1:
+        return lower_values
+    gap = -np.expm1(np.log(rng.random(n_resamples)) / (n - j))
+    upper = lower + (1.0 - lower) * gap
+    upper_values = ordered[np.minimum((upper * n).astype(np.int64), n - 1)]
+    return (lower_values + upper_values) / 2.0
+
+
+def normal_mean_draws(
+    values: np.ndarray, *, n_resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Large-sample draws of a bootstrap mean: normal with the bootstrap's exact spread.
+
+    The plain bootstrap's means have mean ``values.mean()`` and variance ``values.var() / n``
+    (population variance) exactly; for large n their distribution is normal (central limit
+    theorem), which is what these draws take it to be. Used only above
+    ``evidence_bootstrap_max_customers`` values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    if n == 0:
+        raise ValueError("cannot bootstrap an empty sample")
+    spread = float(values.std()) / np.sqrt(n)
+    return float(values.mean()) + spread * rng.standard_normal(n_resamples)
+
+
 def bootstrap_statistics(
     values: np.ndarray,
     *,
@@ -109,10 +170,12 @@ def bootstrap_statistics(
 ) -> dict[str, np.ndarray]:
     """Mean and median of ``n_resamples`` bootstrap resamples of one sample.
 
-    Resamples are drawn as one (chunk, n) index matrix at a time, so the work is vectorised
-    and memory stays below ``max_cells`` values. Above ``max_rows`` values the cost is bounded
-    by the m-out-of-n bootstrap: resamples of m = ``max_rows`` values, whose spread around the
-    full-sample estimate is shrunk by sqrt(m / n) (see ``rescale_draws``).
+    Up to ``max_rows`` values, resamples are drawn as one (chunk, n) index matrix at a time, so
+    the work is vectorised and memory stays below ``max_cells`` values. Above ``max_rows``
+    values no resample is built (the large-sample switch, for millions of customers): the
+    medians are drawn from their exact bootstrap distribution (``bootstrap_median_draws``) and
+    the means from the normal distribution with the bootstrap's exact spread
+    (``normal_mean_draws``), in time independent of n apart from one sort.
 
     Parameters
     ----------
@@ -125,7 +188,7 @@ def bootstrap_statistics(
     max_cells : int
         Largest resample matrix held at once.
     max_rows : int, optional
-        Largest resample size; None = always n (the plain bootstrap).
+        Largest sample bootstrapped by resampling; None = always resample.
 
     Returns
     -------
@@ -136,18 +199,19 @@ def bootstrap_statistics(
     if n == 0:
         raise ValueError("cannot bootstrap an empty sample")
     rng = np.random.default_rng(random_state)
+    if max_rows is not None and n > int(max_rows):
+        return {
+            "mean": normal_mean_draws(values, n_resamples=n_resamples, rng=rng),
+            "median": bootstrap_median_draws(values, n_resamples=n_resamples, rng=rng),
+        }
     means = np.empty(n_resamples)
     medians = np.empty(n_resamples)
-    m = n if max_rows is None else max(1, min(n, int(max_rows)))
-    chunk = max(1, min(n_resamples, max_cells // m))
+    chunk = max(1, min(n_resamples, max_cells // n))
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
-        resampled = values[rng.integers(0, n, size=(stop - start, m))]
+        resampled = values[rng.integers(0, n, size=(stop - start, n))]
         means[start:stop] = resampled.mean(axis=1)
         medians[start:stop] = np.median(resampled, axis=1)
-    if m < n:
-        means = rescale_draws(means, float(values.mean()), m, n)
-        medians = rescale_draws(medians, float(np.median(values)), m, n)
     return {"mean": means, "median": medians}
 
 
@@ -271,16 +335,21 @@ def _stratified_draws(
     Each stratum (a channel) is resampled with its own size, and the pooled sample (the
     region) is the union of the resampled strata, so a channel's difference from its region is
     computed on the same resample. The figures are those of ``CHANNEL_FIGURES``. With
-    ``ratio`` < 1 every stratum is resampled with ``ratio`` times its size (m-out-of-n, the same
-    proportion everywhere, so the union stays a proportional sample of the region) and the
-    draws are rescaled with ``rescale_draws``. Pooled means are the customer-weighted means of
-    the strata, exactly as the region's mean is.
+    ``ratio`` < 1 (large regions) every stratum's minutes are resampled with ``ratio`` times its
+    size (m-out-of-n, the same proportion everywhere, so the union stays a proportional sample
+    of the region) for the medians, whose draws are rescaled with ``rescale_draws``, and the
+    means are drawn per stratum from their large-sample distribution (``normal_mean_draws``:
+    normal with the plain bootstrap's exact spread). Pooled means are the customer-weighted
+    means of the strata, exactly as the region's mean is.
     """
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
-    drawn = [size if ratio >= 1 else max(1, round(ratio * size)) for size in sizes]
+    capped = ratio < 1
+    drawn = [size if not capped else max(1, round(ratio * size)) for size in sizes]
     total_drawn = sum(drawn)
-    chunk = max(1, min(n_resamples, max_cells // (2 * total_drawn)))
+    # Capped (large regions): only minutes are resampled, for the medians; the means are drawn
+    # from their large-sample distribution below, so neither CLV nor means need the resample.
+    chunk = max(1, min(n_resamples, max_cells // ((1 if capped else 2) * total_drawn)))
     keys = [f"{stat}_{metric}" for _, stat, metric in CHANNEL_FIGURES]
     per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
     pooled = {key: np.empty(n_resamples) for key in keys}
@@ -293,23 +362,25 @@ def _stratified_draws(
             index = rng.integers(0, size, size=(b, m))
             minutes = stratum[:, 0][index]
             pooled_minutes[:, offset : offset + m] = minutes
-            out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
             out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
-            out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
+            if not capped:
+                out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
+                out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
             offset += m
         pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
-    for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
-        out["mean_minutes_watched"] = rescale_draws(
-            out["mean_minutes_watched"], float(stratum[:, 0].mean()), m, size
+    if capped:
+        for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
+            out["median_minutes_watched"] = rescale_draws(
+                out["median_minutes_watched"], float(np.median(stratum[:, 0])), m, size
+            )
+            out["mean_minutes_watched"] = normal_mean_draws(
+                stratum[:, 0], n_resamples=n_resamples, rng=rng
+            )
+            out["mean_clv"] = normal_mean_draws(stratum[:, 1], n_resamples=n_resamples, rng=rng)
+        all_minutes = np.concatenate([stratum[:, 0] for stratum in strata])
+        pooled["median_minutes_watched"] = rescale_draws(
+            pooled["median_minutes_watched"], float(np.median(all_minutes)), total_drawn, total
         )
-        out["median_minutes_watched"] = rescale_draws(
-            out["median_minutes_watched"], float(np.median(stratum[:, 0])), m, size
-        )
-        out["mean_clv"] = rescale_draws(out["mean_clv"], float(stratum[:, 1].mean()), m, size)
-    all_minutes = np.concatenate([stratum[:, 0] for stratum in strata])
-    pooled["median_minutes_watched"] = rescale_draws(
-        pooled["median_minutes_watched"], float(np.median(all_minutes)), total_drawn, total
-    )
     for key in ("mean_minutes_watched", "mean_clv"):
         pooled[key] = sum(out[key] * size for out, size in zip(per_stratum, sizes, strict=True))
         pooled[key] = pooled[key] / total
