@@ -215,19 +215,6 @@ def bootstrap_statistics(
     return {"mean": means, "median": medians}
 
 
-def rescale_draws(draws: np.ndarray, estimate: float, m: int, n: int) -> np.ndarray:
-    """Shrink m-out-of-n bootstrap draws to the spread of a size-n resample.
-
-    For statistics that converge at rate sqrt(n) (means, medians), the spread of the statistic
-    over resamples of m values around the full-sample ``estimate`` is sqrt(n / m) times the
-    spread for resamples of n values, so ``estimate + sqrt(m / n) * (draws - estimate)`` has
-    the spread of the plain bootstrap (Bickel, Goetze and van Zwet, 1997).
-    """
-    if m >= n:
-        return draws
-    return estimate + np.sqrt(m / n) * (np.asarray(draws, dtype=np.float64) - estimate)
-
-
 def bootstrap_interval(
     values: np.ndarray,
     statistic: str = "mean",
@@ -314,6 +301,93 @@ def _scope_seed(random_state: int, region_code: int | None) -> np.random.SeedSeq
     )
 
 
+# Half-width of the window of middle order statistics that stratified median draws track, in
+# standard deviations of a bootstrap median's rank (0.5 / sqrt(n) in quantile units): a draw
+# falls outside with probability below 1e-11 and is then clamped to the window's edge.
+MEDIAN_WINDOW_SDS = 7.0
+
+
+def _middle_values(ordered: np.ndarray) -> np.ndarray:
+    """Distinct values of a sorted sample within ``MEDIAN_WINDOW_SDS`` of its median's rank."""
+    n = ordered.shape[0]
+    half = MEDIAN_WINDOW_SDS * 0.5 / np.sqrt(n)
+    low = max(0, int(np.floor((0.5 - half) * n)) - 1)
+    high = min(n - 1, int(np.ceil((0.5 + half) * n)) + 1)
+    return np.unique(ordered[low : high + 1])
+
+
+def _median_from_counts(counts: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Medians of resamples given as counts per cell (b, cells); ``values`` per cell, NaN = gap."""
+    cumulative = np.cumsum(counts, axis=1)
+    last = counts.shape[1] - 1
+    lower = np.minimum((cumulative < (n + 1) // 2).sum(axis=1), last)
+    upper = np.minimum((cumulative < n // 2 + 1).sum(axis=1), last)
+    # A rank in a gap cell lies outside the tracked window (probability below 1e-11): clamp it
+    # to the nearest tracked value.
+    filled = pd.Series(values).ffill().bfill().to_numpy()
+    return (filled[lower] + filled[upper]) / 2.0
+
+
+def stratified_median_draws(
+    strata: list[np.ndarray], *, n_resamples: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Exact stratified-bootstrap medians of every stratum and of their union, from counts.
+
+    A resample of a stratum's n_j values is summarised, without loss for medians, by how many
+    draws fall on each value near the medians (the stratum's own middle values and the pooled
+    sample's middle values, see ``_middle_values``) and in the gaps around them: those counts
+    are multinomial with the stratum's value shares. The pooled resample's counts are the sums
+    of the strata's, so a stratum's median and the pooled median come from the same resample,
+    as in the resampling bootstrap, at a cost of n_resamples x (a few hundred cells) per
+    stratum instead of n_resamples x n values.
+
+    Parameters
+    ----------
+    strata : list of numpy.ndarray
+        The values of each stratum (each non-empty).
+    n_resamples : int
+        Number of draws.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    (per-stratum medians, pooled medians), arrays of shape (n_resamples,)
+    """
+    ordered = [np.sort(np.asarray(s, dtype=np.float64)) for s in strata]
+    pooled_values = _middle_values(np.sort(np.concatenate(ordered)))
+    total = sum(o.shape[0] for o in ordered)
+    # Pooled cells: 0 = below the pooled window, 1..L = its values, L + 1 = above.
+    pooled_counts = np.zeros((n_resamples, pooled_values.shape[0] + 2), dtype=np.int64)
+    per_stratum = []
+    for values in ordered:
+        points = np.union1d(pooled_values, _middle_values(values))
+        # Cells: gap before points[0], points[0], gap, points[1], ..., points[-1], gap after.
+        index = np.searchsorted(points, values, side="left")
+        on_point = (index < points.shape[0]) & (
+            points[np.minimum(index, points.shape[0] - 1)] == values
+        )
+        cells = np.where(on_point, 2 * index + 1, 2 * index)
+        used, first, sizes = np.unique(cells, return_index=True, return_counts=True)
+        draws = rng.multinomial(values.shape[0], sizes / values.shape[0], size=n_resamples)
+        cell_values = np.where(used % 2 == 1, points[(used - 1) // 2], np.nan)
+        per_stratum.append(_median_from_counts(draws, cell_values, values.shape[0]))
+        representative = values[first]
+        target = np.where(
+            representative < pooled_values[0],
+            0,
+            np.where(
+                representative > pooled_values[-1],
+                pooled_values.shape[0] + 1,
+                1 + np.searchsorted(pooled_values, representative),
+            ),
+        )
+        np.add.at(pooled_counts, (slice(None), target), draws)
+    pooled_cell_values = np.concatenate([[np.nan], pooled_values, [np.nan]])
+    pooled = _median_from_counts(pooled_counts, pooled_cell_values, total)
+    return per_stratum, pooled
+
+
 # (output prefix, statistic, metric) of the figures that get intervals and differences.
 CHANNEL_FIGURES = (
     ("median_minutes", "median", "minutes_watched"),
@@ -335,52 +409,50 @@ def _stratified_draws(
     Each stratum (a channel) is resampled with its own size, and the pooled sample (the
     region) is the union of the resampled strata, so a channel's difference from its region is
     computed on the same resample. The figures are those of ``CHANNEL_FIGURES``. With
-    ``ratio`` < 1 (large regions) every stratum's minutes are resampled with ``ratio`` times its
-    size (m-out-of-n, the same proportion everywhere, so the union stays a proportional sample
-    of the region) for the medians, whose draws are rescaled with ``rescale_draws``, and the
-    means are drawn per stratum from their large-sample distribution (``normal_mean_draws``:
-    normal with the plain bootstrap's exact spread). Pooled means are the customer-weighted
+    ``ratio`` < 1 (regions above ``evidence_bootstrap_max_customers``) no resample is built:
+    the medians come from multinomial counts near the medians (``stratified_median_draws``,
+    the same stratified bootstrap distribution) and the means per stratum from their
+    large-sample distribution (``normal_mean_draws``: normal with the plain bootstrap's exact
+    spread). Pooled means are the customer-weighted
     means of the strata, exactly as the region's mean is.
     """
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
-    capped = ratio < 1
-    drawn = [size if not capped else max(1, round(ratio * size)) for size in sizes]
-    total_drawn = sum(drawn)
-    # Capped (large regions): only minutes are resampled, for the medians; the means are drawn
-    # from their large-sample distribution below, so neither CLV nor means need the resample.
-    chunk = max(1, min(n_resamples, max_cells // ((1 if capped else 2) * total_drawn)))
     keys = [f"{stat}_{metric}" for _, stat, metric in CHANNEL_FIGURES]
-    per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
-    pooled = {key: np.empty(n_resamples) for key in keys}
-    for start in range(0, n_resamples, chunk):
-        stop = min(n_resamples, start + chunk)
-        b = stop - start
-        pooled_minutes = np.empty((b, total_drawn))
-        offset = 0
-        for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
-            index = rng.integers(0, size, size=(b, m))
-            minutes = stratum[:, 0][index]
-            pooled_minutes[:, offset : offset + m] = minutes
-            out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
-            if not capped:
-                out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
-                out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
-            offset += m
-        pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
-    if capped:
-        for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
-            out["median_minutes_watched"] = rescale_draws(
-                out["median_minutes_watched"], float(np.median(stratum[:, 0])), m, size
-            )
-            out["mean_minutes_watched"] = normal_mean_draws(
-                stratum[:, 0], n_resamples=n_resamples, rng=rng
-            )
-            out["mean_clv"] = normal_mean_draws(stratum[:, 1], n_resamples=n_resamples, rng=rng)
-        all_minutes = np.concatenate([stratum[:, 0] for stratum in strata])
-        pooled["median_minutes_watched"] = rescale_draws(
-            pooled["median_minutes_watched"], float(np.median(all_minutes)), total_drawn, total
+    if ratio < 1:
+        medians, pooled_median = stratified_median_draws(
+            [stratum[:, 0] for stratum in strata], n_resamples=n_resamples, rng=rng
         )
+        per_stratum = []
+        for stratum, median_draws in zip(strata, medians, strict=True):
+            per_stratum.append(
+                {
+                    "median_minutes_watched": median_draws,
+                    "mean_minutes_watched": normal_mean_draws(
+                        stratum[:, 0], n_resamples=n_resamples, rng=rng
+                    ),
+                    "mean_clv": normal_mean_draws(stratum[:, 1], n_resamples=n_resamples, rng=rng),
+                }
+            )
+        pooled = {"median_minutes_watched": pooled_median}
+    else:
+        chunk = max(1, min(n_resamples, max_cells // (2 * total)))
+        per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
+        pooled = {key: np.empty(n_resamples) for key in keys}
+        for start in range(0, n_resamples, chunk):
+            stop = min(n_resamples, start + chunk)
+            b = stop - start
+            pooled_minutes = np.empty((b, total))
+            offset = 0
+            for stratum, size, out in zip(strata, sizes, per_stratum, strict=True):
+                index = rng.integers(0, size, size=(b, size))
+                minutes = stratum[:, 0][index]
+                pooled_minutes[:, offset : offset + size] = minutes
+                out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
+                out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
+                out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
+                offset += size
+            pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
     for key in ("mean_minutes_watched", "mean_clv"):
         pooled[key] = sum(out[key] * size for out, size in zip(per_stratum, sizes, strict=True))
         pooled[key] = pooled[key] / total
