@@ -11,6 +11,12 @@ with customers as (
 
 ),
 
+customer_count as (
+
+    select count(*) as customers from customers
+
+),
+
 final as (
 
     select
@@ -27,8 +33,11 @@ final as (
         minutes_watched,
         minutes_watched / 60.0 as hours_watched,
         clv,
-        1.0 / count(*) over () as customer_weight
+        1.0 / customer_count.customers as customer_weight
     from customers
+    -- One scalar count joined on, not count(*) over (): a window over every row makes the
+    -- database hold the whole table at once (slow and memory-hungry at millions of rows).
+    cross join customer_count
 
 )
 

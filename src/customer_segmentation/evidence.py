@@ -12,7 +12,7 @@ All functions are pure: data frames or arrays in, data frames or numbers out, wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -167,8 +167,9 @@ def bootstrap_statistics(
     random_state: int | np.random.Generator,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_rows: int | None = None,
+    statistics: Sequence[str] = ("mean", "median"),
 ) -> dict[str, np.ndarray]:
-    """Mean and median of ``n_resamples`` bootstrap resamples of one sample.
+    """Mean and/or median of ``n_resamples`` bootstrap resamples of one sample.
 
     Up to ``max_rows`` values, resamples are drawn as one (chunk, n) index matrix at a time, so
     the work is vectorised and memory stays below ``max_cells`` values. Above ``max_rows``
@@ -189,30 +190,39 @@ def bootstrap_statistics(
         Largest resample matrix held at once.
     max_rows : int, optional
         Largest sample bootstrapped by resampling; None = always resample.
+    statistics : sequence of {"mean", "median"}
+        The statistics wanted. Leaving one out saves its work (a median costs a partition of
+        every resample) and, when resampling, leaves the other's draws unchanged.
 
     Returns
     -------
-    dict with keys ``mean`` and ``median``, each an array of shape (n_resamples,)
+    dict with the keys of ``statistics``, each an array of shape (n_resamples,)
     """
+    unknown = set(statistics) - {"mean", "median"}
+    if unknown or not statistics:
+        raise ValueError(f"statistics must be 'mean' and/or 'median', got {statistics!r}")
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[0]
     if n == 0:
         raise ValueError("cannot bootstrap an empty sample")
     rng = np.random.default_rng(random_state)
     if max_rows is not None and n > int(max_rows):
-        return {
-            "mean": normal_mean_draws(values, n_resamples=n_resamples, rng=rng),
-            "median": bootstrap_median_draws(values, n_resamples=n_resamples, rng=rng),
-        }
-    means = np.empty(n_resamples)
-    medians = np.empty(n_resamples)
+        large = {}
+        if "mean" in statistics:
+            large["mean"] = normal_mean_draws(values, n_resamples=n_resamples, rng=rng)
+        if "median" in statistics:
+            large["median"] = bootstrap_median_draws(values, n_resamples=n_resamples, rng=rng)
+        return large
+    draws = {name: np.empty(n_resamples) for name in statistics}
     chunk = max(1, min(n_resamples, max_cells // n))
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
         resampled = values[rng.integers(0, n, size=(stop - start, n))]
-        means[start:stop] = resampled.mean(axis=1)
-        medians[start:stop] = np.median(resampled, axis=1)
-    return {"mean": means, "median": medians}
+        if "mean" in draws:
+            draws["mean"][start:stop] = resampled.mean(axis=1)
+        if "median" in draws:
+            draws["median"][start:stop] = np.median(resampled, axis=1)
+    return draws
 
 
 def bootstrap_interval(
@@ -402,14 +412,14 @@ def _stratified_draws(
     n_resamples: int,
     rng: np.random.Generator,
     max_cells: int,
-    ratio: float = 1.0,
+    large_sample: bool = False,
 ) -> tuple[list[dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """Per-stratum and pooled figures of stratified bootstrap resamples of (minutes, clv) data.
 
     Each stratum (a channel) is resampled with its own size, and the pooled sample (the
     region) is the union of the resampled strata, so a channel's difference from its region is
     computed on the same resample. The figures are those of ``CHANNEL_FIGURES``. With
-    ``ratio`` < 1 (regions above ``evidence_bootstrap_max_customers``) no resample is built:
+    ``large_sample`` (regions above ``evidence_bootstrap_max_customers``) no resample is built:
     the medians come from multinomial counts near the medians (``stratified_median_draws``,
     the same stratified bootstrap distribution) and the means per stratum from their
     large-sample distribution (``normal_mean_draws``: normal with the plain bootstrap's exact
@@ -419,7 +429,7 @@ def _stratified_draws(
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
     keys = [f"{stat}_{metric}" for _, stat, metric in CHANNEL_FIGURES]
-    if ratio < 1:
+    if large_sample:
         medians, pooled_median = stratified_median_draws(
             [stratum[:, 0] for stratum in strata], n_resamples=n_resamples, rng=rng
         )
@@ -478,9 +488,9 @@ def channel_effects(
 
     The bootstrap is stratified by channel: each resample redraws every channel's customers
     with its own size, and the region's figure is computed on the union of those draws. A
-    region with more than ``max_rows`` customers is resampled m-out-of-n (each channel with
-    the same fraction ``max_rows / customers`` of its size, spreads rescaled), which bounds the
-    cost for millions of customers.
+    region with more than ``max_rows`` customers builds no resample: its medians come from
+    exact multinomial counts near the medians and its means from the normal distribution with
+    the bootstrap's spread (see ``_stratified_draws``), which bounds the cost for millions.
 
     Parameters
     ----------
@@ -491,7 +501,7 @@ def channel_effects(
     max_cells : int
         Memory bound of one resample chunk (values held at once).
     max_rows : int, optional
-        Largest resample per region; None = always the plain bootstrap.
+        Largest region bootstrapped by resampling; None = always resample.
 
     Returns
     -------
@@ -510,9 +520,9 @@ def channel_effects(
             part.loc[part["channel_code"] == c, list(METRICS)].to_numpy(np.float64)
             for c in channels
         ]
-        ratio = 1.0 if max_rows is None else min(1.0, int(max_rows) / part.shape[0])
+        large_sample = max_rows is not None and part.shape[0] > int(max_rows)
         draws, pooled = _stratified_draws(
-            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells, ratio=ratio
+            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells, large_sample=large_sample
         )
         region_values = part[list(METRICS)].to_numpy(np.float64)
         region_point = {
@@ -581,6 +591,31 @@ def channel_tests(customers_table: object) -> pd.DataFrame:
     return frame
 
 
+def _method_frames(segments_table: object) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(method, its rows sorted by segment_id and customer_id) for each method, in name order.
+
+    A DuckDB relation is read one method at a time, sorted by DuckDB, so millions of
+    customers never become one pandas frame with a text column to sort.
+    """
+    order = ["segment_id", "customer_id"]
+    if isinstance(segments_table, pd.DataFrame):
+        frame = segments_table.sort_values(["segmentation_method", *order])
+        for method, part in frame.groupby("segmentation_method", sort=True):
+            yield method, part
+        return
+    methods = segments_table.select("segmentation_method").distinct().fetchall()
+    for (method,) in sorted(methods):
+        quoted = str(method).replace("'", "''")
+        part = (
+            segments_table.filter(f"segmentation_method = '{quoted}'")
+            .select("segment_id, customer_id, minutes_watched, clv")
+            .order("segment_id, customer_id")
+            .df()
+        )
+        part["segmentation_method"] = method
+        yield method, part
+
+
 def segment_intervals(
     segments_table: object,
     *,
@@ -604,52 +639,63 @@ def segment_intervals(
     max_cells : int
         Memory bound of one resample chunk.
     max_rows : int, optional
-        Largest resample per segment (m-out-of-n above it, see ``bootstrap_statistics``).
+        Largest segment bootstrapped by resampling (large-sample draws above it, see
+        ``bootstrap_statistics``).
 
     Returns
     -------
     pandas.DataFrame, one row per (segmentation_method, segment_id)
     """
     _check_resampling(n_resamples, confidence)
-    frame = segments_table if isinstance(segments_table, pd.DataFrame) else segments_table.df()
-    frame = frame.sort_values(["segmentation_method", "segment_id", "customer_id"])
     rows = []
-    groups = frame.groupby(["segmentation_method", "segment_id"], sort=True)
-    for position, ((method, segment_id), part) in enumerate(groups):
-        # One reproducible stream per segment, independent of the other segments.
-        rng = np.random.default_rng(np.random.SeedSequence([int(random_state), 2, position]))
-        clv = part["clv"].to_numpy(np.float64)
-        minutes = part["minutes_watched"].to_numpy(np.float64)
-        clv_draws = bootstrap_statistics(
-            clv, n_resamples=n_resamples, random_state=rng, max_cells=max_cells, max_rows=max_rows
+    overall_parts = []
+    position = 0
+    for method, frame in _method_frames(segments_table):
+        for segment_id, part in frame.groupby("segment_id", sort=True):
+            # One reproducible stream per segment, independent of the other segments.
+            rng = np.random.default_rng(np.random.SeedSequence([int(random_state), 2, position]))
+            position += 1
+            clv = part["clv"].to_numpy(np.float64)
+            minutes = part["minutes_watched"].to_numpy(np.float64)
+            clv_draws = bootstrap_statistics(
+                clv,
+                n_resamples=n_resamples,
+                random_state=rng,
+                max_cells=max_cells,
+                max_rows=max_rows,
+                statistics=("mean",),
+            )
+            minutes_draws = bootstrap_statistics(
+                minutes,
+                n_resamples=n_resamples,
+                random_state=rng,
+                max_cells=max_cells,
+                max_rows=max_rows,
+                statistics=("median",),
+            )
+            row = {
+                "segmentation_method": method,
+                "segment_id": int(segment_id),
+                "customers": int(clv.shape[0]),
+                "mean_clv": float(clv.mean()),
+                "median_minutes_watched": float(np.median(minutes)),
+            }
+            row["mean_clv_ci_low"], row["mean_clv_ci_high"] = percentile_interval(
+                clv_draws["mean"], confidence
+            )
+            row["median_minutes_ci_low"], row["median_minutes_ci_high"] = percentile_interval(
+                minutes_draws["median"], confidence
+            )
+            rows.append(row)
+        overall_parts.append(
+            frame.groupby("segmentation_method").agg(
+                overall_mean_clv=("clv", "mean"),
+                overall_median_minutes_watched=("minutes_watched", "median"),
+                method_customers=("customer_id", "count"),
+            )
         )
-        minutes_draws = bootstrap_statistics(
-            minutes,
-            n_resamples=n_resamples,
-            random_state=rng,
-            max_cells=max_cells,
-            max_rows=max_rows,
-        )
-        row = {
-            "segmentation_method": method,
-            "segment_id": int(segment_id),
-            "customers": int(clv.shape[0]),
-            "mean_clv": float(clv.mean()),
-            "median_minutes_watched": float(np.median(minutes)),
-        }
-        row["mean_clv_ci_low"], row["mean_clv_ci_high"] = percentile_interval(
-            clv_draws["mean"], confidence
-        )
-        row["median_minutes_ci_low"], row["median_minutes_ci_high"] = percentile_interval(
-            minutes_draws["median"], confidence
-        )
-        rows.append(row)
     result = pd.DataFrame(rows)
-    overall = frame.groupby("segmentation_method").agg(
-        overall_mean_clv=("clv", "mean"),
-        overall_median_minutes_watched=("minutes_watched", "median"),
-        method_customers=("customer_id", "count"),
-    )
+    overall = pd.concat(overall_parts)
     result = result.merge(overall, left_on="segmentation_method", right_index=True)
     result["n_resamples"] = int(n_resamples)
     result["confidence_level"] = float(confidence)
