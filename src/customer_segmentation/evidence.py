@@ -315,6 +315,9 @@ def _scope_seed(random_state: int, region_code: int | None) -> np.random.SeedSeq
 # standard deviations of a bootstrap median's rank (0.5 / sqrt(n) in quantile units): a draw
 # falls outside with probability below 1e-11 and is then clamped to the window's edge.
 MEDIAN_WINDOW_SDS = 7.0
+# In a region above evidence_bootstrap_max_customers, a channel with at most this fraction
+# (1 / divisor) of that many customers still has its means resampled (10,000 by default).
+SMALL_STRATUM_DIVISOR = 5
 
 
 def _middle_values(ordered: np.ndarray) -> np.ndarray:
@@ -413,6 +416,7 @@ def _stratified_draws(
     rng: np.random.Generator,
     max_cells: int,
     large_sample: bool = False,
+    resample_means_up_to: int = 0,
 ) -> tuple[list[dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """Per-stratum and pooled figures of stratified bootstrap resamples of (minutes, clv) data.
 
@@ -423,8 +427,10 @@ def _stratified_draws(
     the medians come from multinomial counts near the medians (``stratified_median_draws``,
     the same stratified bootstrap distribution) and the means per stratum from their
     large-sample distribution (``normal_mean_draws``: normal with the plain bootstrap's exact
-    spread). Pooled means are the customer-weighted
-    means of the strata, exactly as the region's mean is.
+    spread) -- except strata of at most ``resample_means_up_to`` customers, whose means are
+    resampled: few heavy-tailed values make the normal shape poor, and resampling them is
+    cheap. Pooled means are the customer-weighted means of the strata, exactly as the region's
+    mean is.
     """
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
@@ -435,13 +441,27 @@ def _stratified_draws(
         )
         per_stratum = []
         for stratum, median_draws in zip(strata, medians, strict=True):
+            if stratum.shape[0] <= resample_means_up_to:
+                means = [
+                    bootstrap_statistics(
+                        stratum[:, column],
+                        n_resamples=n_resamples,
+                        random_state=rng,
+                        max_cells=max_cells,
+                        statistics=("mean",),
+                    )["mean"]
+                    for column in (0, 1)
+                ]
+            else:
+                means = [
+                    normal_mean_draws(stratum[:, column], n_resamples=n_resamples, rng=rng)
+                    for column in (0, 1)
+                ]
             per_stratum.append(
                 {
                     "median_minutes_watched": median_draws,
-                    "mean_minutes_watched": normal_mean_draws(
-                        stratum[:, 0], n_resamples=n_resamples, rng=rng
-                    ),
-                    "mean_clv": normal_mean_draws(stratum[:, 1], n_resamples=n_resamples, rng=rng),
+                    "mean_minutes_watched": means[0],
+                    "mean_clv": means[1],
                 }
             )
         pooled = {"median_minutes_watched": pooled_median}
@@ -522,7 +542,12 @@ def channel_effects(
         ]
         large_sample = max_rows is not None and part.shape[0] > int(max_rows)
         draws, pooled = _stratified_draws(
-            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells, large_sample=large_sample
+            strata,
+            n_resamples=n_resamples,
+            rng=rng,
+            max_cells=max_cells,
+            large_sample=large_sample,
+            resample_means_up_to=0 if max_rows is None else int(max_rows) // SMALL_STRATUM_DIVISOR,
         )
         region_values = part[list(METRICS)].to_numpy(np.float64)
         region_point = {
