@@ -11,6 +11,12 @@ with customers as (
 
 ),
 
+customer_count as (
+
+    select count(*) as customers from customers
+
+),
+
 final as (
 
     select
@@ -27,8 +33,11 @@ final as (
         minutes_watched,
         minutes_watched / 60.0 as hours_watched,
         clv,
-        {{ ratio('1', 'count(*) over ()') }} as customer_weight
+        {{ ratio('1', 'customer_count.customers') }} as customer_weight
     from customers
+    -- One scalar count joined on, not count(*) over (): a window over every row makes the
+    -- database hold the whole table at once (slow and memory-hungry at millions of rows).
+    cross join customer_count
 
 )
 

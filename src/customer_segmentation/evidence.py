@@ -12,7 +12,7 @@ All functions are pure: data frames or arrays in, data frames or numbers out, wi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from scipy import stats
 from customer_segmentation.tables import (
     check_collectable,
     fetch_columns,
+    is_spark_frame,
     like_input,
     to_pandas,
 )
@@ -104,6 +105,67 @@ def holm_adjust(p_values: Sequence[float]) -> np.ndarray:
     return adjusted
 
 
+def bootstrap_median_draws(
+    values: np.ndarray, *, n_resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Medians of ``n_resamples`` plain bootstrap resamples, drawn in O(n_resamples) time.
+
+    A resample of n values drawn with replacement is ``sorted_values[floor(n * U_i)]`` for n
+    uniform U_i, and that map is monotone, so the resample's j-th smallest value is
+    ``sorted_values[floor(n * U_(j))]`` where U_(j), the j-th smallest of n uniforms, follows
+    Beta(j, n + 1 - j). The middle order statistic(s) are therefore drawn directly: the draws
+    have exactly the distribution of the plain bootstrap's medians, without building resamples.
+    For even n the next order statistic is U_(j) plus (1 - U_(j)) times the smallest of the
+    n - j uniforms above it, 1 - V^(1 / (n - j)).
+
+    Parameters
+    ----------
+    values : numpy.ndarray of shape (n,)
+        The sample (n >= 1), in any order.
+    n_resamples : int
+        Number of draws.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n_resamples,)
+    """
+    ordered = np.sort(np.asarray(values, dtype=np.float64))
+    n = ordered.shape[0]
+    if n == 0:
+        raise ValueError("cannot bootstrap an empty sample")
+    if n == 1:
+        return np.full(n_resamples, ordered[0])
+    j = (n + 1) // 2
+    lower = rng.beta(j, n + 1 - j, size=n_resamples)
+    lower_values = ordered[np.minimum((lower * n).astype(np.int64), n - 1)]
+    if n % 2 == 1:
+        return lower_values
+    gap = -np.expm1(np.log(rng.random(n_resamples)) / (n - j))
+    upper = lower + (1.0 - lower) * gap
+    upper_values = ordered[np.minimum((upper * n).astype(np.int64), n - 1)]
+    return (lower_values + upper_values) / 2.0
+
+
+def normal_mean_draws(
+    values: np.ndarray, *, n_resamples: int, rng: np.random.Generator
+) -> np.ndarray:
+    """Large-sample draws of a bootstrap mean: normal with the bootstrap's exact spread.
+
+    The plain bootstrap's means have mean ``values.mean()`` and variance ``values.var() / n``
+    (population variance) exactly; for large n their distribution is normal (central limit
+    theorem), which is what these draws take it to be. Used only above
+    ``evidence_bootstrap_max_customers`` values.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = values.shape[0]
+    if n == 0:
+        raise ValueError("cannot bootstrap an empty sample")
+    spread = float(values.std()) / np.sqrt(n)
+    return float(values.mean()) + spread * rng.standard_normal(n_resamples)
+
+
 def bootstrap_statistics(
     values: np.ndarray,
     *,
@@ -111,13 +173,16 @@ def bootstrap_statistics(
     random_state: int | np.random.Generator,
     max_cells: int = DEFAULT_MAX_CELLS,
     max_rows: int | None = None,
+    statistics: Sequence[str] = ("mean", "median"),
 ) -> dict[str, np.ndarray]:
-    """Mean and median of ``n_resamples`` bootstrap resamples of one sample.
+    """Mean and/or median of ``n_resamples`` bootstrap resamples of one sample.
 
-    Resamples are drawn as one (chunk, n) index matrix at a time, so the work is vectorised
-    and memory stays below ``max_cells`` values. Above ``max_rows`` values the cost is bounded
-    by the m-out-of-n bootstrap: resamples of m = ``max_rows`` values, whose spread around the
-    full-sample estimate is shrunk by sqrt(m / n) (see ``rescale_draws``).
+    Up to ``max_rows`` values, resamples are drawn as one (chunk, n) index matrix at a time, so
+    the work is vectorised and memory stays below ``max_cells`` values. Above ``max_rows``
+    values no resample is built (the large-sample switch, for millions of customers): the
+    medians are drawn from their exact bootstrap distribution (``bootstrap_median_draws``) and
+    the means from the normal distribution with the bootstrap's exact spread
+    (``normal_mean_draws``), in time independent of n apart from one sort.
 
     Parameters
     ----------
@@ -130,43 +195,40 @@ def bootstrap_statistics(
     max_cells : int
         Largest resample matrix held at once.
     max_rows : int, optional
-        Largest resample size; None = always n (the plain bootstrap).
+        Largest sample bootstrapped by resampling; None = always resample.
+    statistics : sequence of {"mean", "median"}
+        The statistics wanted. Leaving one out saves its work (a median costs a partition of
+        every resample) and, when resampling, leaves the other's draws unchanged.
 
     Returns
     -------
-    dict with keys ``mean`` and ``median``, each an array of shape (n_resamples,)
+    dict with the keys of ``statistics``, each an array of shape (n_resamples,)
     """
+    unknown = set(statistics) - {"mean", "median"}
+    if unknown or not statistics:
+        raise ValueError(f"statistics must be 'mean' and/or 'median', got {statistics!r}")
     values = np.asarray(values, dtype=np.float64)
     n = values.shape[0]
     if n == 0:
         raise ValueError("cannot bootstrap an empty sample")
     rng = np.random.default_rng(random_state)
-    means = np.empty(n_resamples)
-    medians = np.empty(n_resamples)
-    m = n if max_rows is None else max(1, min(n, int(max_rows)))
-    chunk = max(1, min(n_resamples, max_cells // m))
+    if max_rows is not None and n > int(max_rows):
+        large = {}
+        if "mean" in statistics:
+            large["mean"] = normal_mean_draws(values, n_resamples=n_resamples, rng=rng)
+        if "median" in statistics:
+            large["median"] = bootstrap_median_draws(values, n_resamples=n_resamples, rng=rng)
+        return large
+    draws = {name: np.empty(n_resamples) for name in statistics}
+    chunk = max(1, min(n_resamples, max_cells // n))
     for start in range(0, n_resamples, chunk):
         stop = min(n_resamples, start + chunk)
-        resampled = values[rng.integers(0, n, size=(stop - start, m))]
-        means[start:stop] = resampled.mean(axis=1)
-        medians[start:stop] = np.median(resampled, axis=1)
-    if m < n:
-        means = rescale_draws(means, float(values.mean()), m, n)
-        medians = rescale_draws(medians, float(np.median(values)), m, n)
-    return {"mean": means, "median": medians}
-
-
-def rescale_draws(draws: np.ndarray, estimate: float, m: int, n: int) -> np.ndarray:
-    """Shrink m-out-of-n bootstrap draws to the spread of a size-n resample.
-
-    For statistics that converge at rate sqrt(n) (means, medians), the spread of the statistic
-    over resamples of m values around the full-sample ``estimate`` is sqrt(n / m) times the
-    spread for resamples of n values, so ``estimate + sqrt(m / n) * (draws - estimate)`` has
-    the spread of the plain bootstrap (Bickel, Goetze and van Zwet, 1997).
-    """
-    if m >= n:
-        return draws
-    return estimate + np.sqrt(m / n) * (np.asarray(draws, dtype=np.float64) - estimate)
+        resampled = values[rng.integers(0, n, size=(stop - start, n))]
+        if "mean" in draws:
+            draws["mean"][start:stop] = resampled.mean(axis=1)
+        if "median" in draws:
+            draws["median"][start:stop] = np.median(resampled, axis=1)
+    return draws
 
 
 def bootstrap_interval(
@@ -255,6 +317,96 @@ def _scope_seed(random_state: int, region_code: int | None) -> np.random.SeedSeq
     )
 
 
+# Half-width of the window of middle order statistics that stratified median draws track, in
+# standard deviations of a bootstrap median's rank (0.5 / sqrt(n) in quantile units): a draw
+# falls outside with probability below 1e-11 and is then clamped to the window's edge.
+MEDIAN_WINDOW_SDS = 7.0
+# In a region above evidence_bootstrap_max_customers, a channel with at most this fraction
+# (1 / divisor) of that many customers still has its means resampled (10,000 by default).
+SMALL_STRATUM_DIVISOR = 5
+
+
+def _middle_values(ordered: np.ndarray) -> np.ndarray:
+    """Distinct values of a sorted sample within ``MEDIAN_WINDOW_SDS`` of its median's rank."""
+    n = ordered.shape[0]
+    half = MEDIAN_WINDOW_SDS * 0.5 / np.sqrt(n)
+    low = max(0, int(np.floor((0.5 - half) * n)) - 1)
+    high = min(n - 1, int(np.ceil((0.5 + half) * n)) + 1)
+    return np.unique(ordered[low : high + 1])
+
+
+def _median_from_counts(counts: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Medians of resamples given as counts per cell (b, cells); ``values`` per cell, NaN = gap."""
+    cumulative = np.cumsum(counts, axis=1)
+    last = counts.shape[1] - 1
+    lower = np.minimum((cumulative < (n + 1) // 2).sum(axis=1), last)
+    upper = np.minimum((cumulative < n // 2 + 1).sum(axis=1), last)
+    # A rank in a gap cell lies outside the tracked window (probability below 1e-11): clamp it
+    # to the nearest tracked value.
+    filled = pd.Series(values).ffill().bfill().to_numpy()
+    return (filled[lower] + filled[upper]) / 2.0
+
+
+def stratified_median_draws(
+    strata: list[np.ndarray], *, n_resamples: int, rng: np.random.Generator
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Exact stratified-bootstrap medians of every stratum and of their union, from counts.
+
+    A resample of a stratum's n_j values is summarised, without loss for medians, by how many
+    draws fall on each value near the medians (the stratum's own middle values and the pooled
+    sample's middle values, see ``_middle_values``) and in the gaps around them: those counts
+    are multinomial with the stratum's value shares. The pooled resample's counts are the sums
+    of the strata's, so a stratum's median and the pooled median come from the same resample,
+    as in the resampling bootstrap, at a cost of n_resamples x (a few hundred cells) per
+    stratum instead of n_resamples x n values.
+
+    Parameters
+    ----------
+    strata : list of numpy.ndarray
+        The values of each stratum (each non-empty).
+    n_resamples : int
+        Number of draws.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    (per-stratum medians, pooled medians), arrays of shape (n_resamples,)
+    """
+    ordered = [np.sort(np.asarray(s, dtype=np.float64)) for s in strata]
+    pooled_values = _middle_values(np.sort(np.concatenate(ordered)))
+    total = sum(o.shape[0] for o in ordered)
+    # Pooled cells: 0 = below the pooled window, 1..L = its values, L + 1 = above.
+    pooled_counts = np.zeros((n_resamples, pooled_values.shape[0] + 2), dtype=np.int64)
+    per_stratum = []
+    for values in ordered:
+        points = np.union1d(pooled_values, _middle_values(values))
+        # Cells: gap before points[0], points[0], gap, points[1], ..., points[-1], gap after.
+        index = np.searchsorted(points, values, side="left")
+        on_point = (index < points.shape[0]) & (
+            points[np.minimum(index, points.shape[0] - 1)] == values
+        )
+        cells = np.where(on_point, 2 * index + 1, 2 * index)
+        used, first, sizes = np.unique(cells, return_index=True, return_counts=True)
+        draws = rng.multinomial(values.shape[0], sizes / values.shape[0], size=n_resamples)
+        cell_values = np.where(used % 2 == 1, points[(used - 1) // 2], np.nan)
+        per_stratum.append(_median_from_counts(draws, cell_values, values.shape[0]))
+        representative = values[first]
+        target = np.where(
+            representative < pooled_values[0],
+            0,
+            np.where(
+                representative > pooled_values[-1],
+                pooled_values.shape[0] + 1,
+                1 + np.searchsorted(pooled_values, representative),
+            ),
+        )
+        np.add.at(pooled_counts, (slice(None), target), draws)
+    pooled_cell_values = np.concatenate([[np.nan], pooled_values, [np.nan]])
+    pooled = _median_from_counts(pooled_counts, pooled_cell_values, total)
+    return per_stratum, pooled
+
+
 # (output prefix, statistic, metric) of the figures that get intervals and differences.
 CHANNEL_FIGURES = (
     ("median_minutes", "median", "minutes_watched"),
@@ -269,52 +421,74 @@ def _stratified_draws(
     n_resamples: int,
     rng: np.random.Generator,
     max_cells: int,
-    ratio: float = 1.0,
+    large_sample: bool = False,
+    resample_means_up_to: int = 0,
 ) -> tuple[list[dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """Per-stratum and pooled figures of stratified bootstrap resamples of (minutes, clv) data.
 
     Each stratum (a channel) is resampled with its own size, and the pooled sample (the
     region) is the union of the resampled strata, so a channel's difference from its region is
     computed on the same resample. The figures are those of ``CHANNEL_FIGURES``. With
-    ``ratio`` < 1 every stratum is resampled with ``ratio`` times its size (m-out-of-n, the same
-    proportion everywhere, so the union stays a proportional sample of the region) and the
-    draws are rescaled with ``rescale_draws``. Pooled means are the customer-weighted means of
-    the strata, exactly as the region's mean is.
+    ``large_sample`` (regions above ``evidence_bootstrap_max_customers``) no resample is built:
+    the medians come from multinomial counts near the medians (``stratified_median_draws``,
+    the same stratified bootstrap distribution) and the means per stratum from their
+    large-sample distribution (``normal_mean_draws``: normal with the plain bootstrap's exact
+    spread) -- except strata of at most ``resample_means_up_to`` customers, whose means are
+    resampled: few heavy-tailed values make the normal shape poor, and resampling them is
+    cheap. Pooled means are the customer-weighted means of the strata, exactly as the region's
+    mean is.
     """
     sizes = [s.shape[0] for s in strata]
     total = sum(sizes)
-    drawn = [size if ratio >= 1 else max(1, round(ratio * size)) for size in sizes]
-    total_drawn = sum(drawn)
-    chunk = max(1, min(n_resamples, max_cells // (2 * total_drawn)))
     keys = [f"{stat}_{metric}" for _, stat, metric in CHANNEL_FIGURES]
-    per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
-    pooled = {key: np.empty(n_resamples) for key in keys}
-    for start in range(0, n_resamples, chunk):
-        stop = min(n_resamples, start + chunk)
-        b = stop - start
-        pooled_minutes = np.empty((b, total_drawn))
-        offset = 0
-        for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
-            index = rng.integers(0, size, size=(b, m))
-            minutes = stratum[:, 0][index]
-            pooled_minutes[:, offset : offset + m] = minutes
-            out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
-            out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
-            out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
-            offset += m
-        pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
-    for stratum, size, m, out in zip(strata, sizes, drawn, per_stratum, strict=True):
-        out["mean_minutes_watched"] = rescale_draws(
-            out["mean_minutes_watched"], float(stratum[:, 0].mean()), m, size
+    if large_sample:
+        medians, pooled_median = stratified_median_draws(
+            [stratum[:, 0] for stratum in strata], n_resamples=n_resamples, rng=rng
         )
-        out["median_minutes_watched"] = rescale_draws(
-            out["median_minutes_watched"], float(np.median(stratum[:, 0])), m, size
-        )
-        out["mean_clv"] = rescale_draws(out["mean_clv"], float(stratum[:, 1].mean()), m, size)
-    all_minutes = np.concatenate([stratum[:, 0] for stratum in strata])
-    pooled["median_minutes_watched"] = rescale_draws(
-        pooled["median_minutes_watched"], float(np.median(all_minutes)), total_drawn, total
-    )
+        per_stratum = []
+        for stratum, median_draws in zip(strata, medians, strict=True):
+            if stratum.shape[0] <= resample_means_up_to:
+                means = [
+                    bootstrap_statistics(
+                        stratum[:, column],
+                        n_resamples=n_resamples,
+                        random_state=rng,
+                        max_cells=max_cells,
+                        statistics=("mean",),
+                    )["mean"]
+                    for column in (0, 1)
+                ]
+            else:
+                means = [
+                    normal_mean_draws(stratum[:, column], n_resamples=n_resamples, rng=rng)
+                    for column in (0, 1)
+                ]
+            per_stratum.append(
+                {
+                    "median_minutes_watched": median_draws,
+                    "mean_minutes_watched": means[0],
+                    "mean_clv": means[1],
+                }
+            )
+        pooled = {"median_minutes_watched": pooled_median}
+    else:
+        chunk = max(1, min(n_resamples, max_cells // (2 * total)))
+        per_stratum = [{key: np.empty(n_resamples) for key in keys} for _ in strata]
+        pooled = {key: np.empty(n_resamples) for key in keys}
+        for start in range(0, n_resamples, chunk):
+            stop = min(n_resamples, start + chunk)
+            b = stop - start
+            pooled_minutes = np.empty((b, total))
+            offset = 0
+            for stratum, size, out in zip(strata, sizes, per_stratum, strict=True):
+                index = rng.integers(0, size, size=(b, size))
+                minutes = stratum[:, 0][index]
+                pooled_minutes[:, offset : offset + size] = minutes
+                out["mean_minutes_watched"][start:stop] = minutes.mean(axis=1)
+                out["median_minutes_watched"][start:stop] = np.median(minutes, axis=1)
+                out["mean_clv"][start:stop] = stratum[:, 1][index].mean(axis=1)
+                offset += size
+            pooled["median_minutes_watched"][start:stop] = np.median(pooled_minutes, axis=1)
     for key in ("mean_minutes_watched", "mean_clv"):
         pooled[key] = sum(out[key] * size for out, size in zip(per_stratum, sizes, strict=True))
         pooled[key] = pooled[key] / total
@@ -341,9 +515,9 @@ def channel_effects(
 
     The bootstrap is stratified by channel: each resample redraws every channel's customers
     with its own size, and the region's figure is computed on the union of those draws. A
-    region with more than ``max_rows`` customers is resampled m-out-of-n (each channel with
-    the same fraction ``max_rows / customers`` of its size, spreads rescaled), which bounds the
-    cost for millions of customers.
+    region with more than ``max_rows`` customers builds no resample: its medians come from
+    exact multinomial counts near the medians and its means from the normal distribution with
+    the bootstrap's spread (see ``_stratified_draws``), which bounds the cost for millions.
 
     Parameters
     ----------
@@ -354,7 +528,7 @@ def channel_effects(
     max_cells : int
         Memory bound of one resample chunk (values held at once).
     max_rows : int, optional
-        Largest resample per region; None = always the plain bootstrap.
+        Largest region bootstrapped by resampling; None = always resample.
     spark_collect_max_rows : int, optional
         Largest Spark DataFrame collected; above it a ``ValueError`` names the var.
 
@@ -376,9 +550,14 @@ def channel_effects(
             part.loc[part["channel_code"] == c, list(METRICS)].to_numpy(np.float64)
             for c in channels
         ]
-        ratio = 1.0 if max_rows is None else min(1.0, int(max_rows) / part.shape[0])
+        large_sample = max_rows is not None and part.shape[0] > int(max_rows)
         draws, pooled = _stratified_draws(
-            strata, n_resamples=n_resamples, rng=rng, max_cells=max_cells, ratio=ratio
+            strata,
+            n_resamples=n_resamples,
+            rng=rng,
+            max_cells=max_cells,
+            large_sample=large_sample,
+            resample_means_up_to=0 if max_rows is None else int(max_rows) // SMALL_STRATUM_DIVISOR,
         )
         region_values = part[list(METRICS)].to_numpy(np.float64)
         region_point = {
@@ -449,6 +628,33 @@ def channel_tests(customers_table: object, spark_collect_max_rows: int | None = 
     return like_input(frame, customers_table)
 
 
+def _method_frames(segments_table: object) -> Iterator[tuple[str, pd.DataFrame]]:
+    """(method, its rows sorted by segment_id and customer_id) for each method, in name order.
+
+    A DuckDB relation is read one method at a time, sorted by DuckDB, so millions of
+    customers never become one pandas frame with a text column to sort.
+    """
+    order = ["segment_id", "customer_id"]
+    if is_spark_frame(segments_table):  # collected (size checked by check_collectable)
+        segments_table = to_pandas(segments_table)
+    if isinstance(segments_table, pd.DataFrame):
+        frame = segments_table.sort_values(["segmentation_method", *order])
+        for method, part in frame.groupby("segmentation_method", sort=True):
+            yield method, part
+        return
+    methods = segments_table.select("segmentation_method").distinct().fetchall()
+    for (method,) in sorted(methods):
+        quoted = str(method).replace("'", "''")
+        part = (
+            segments_table.filter(f"segmentation_method = '{quoted}'")
+            .select("segment_id, customer_id, minutes_watched, clv")
+            .order("segment_id, customer_id")
+            .df()
+        )
+        part["segmentation_method"] = method
+        yield method, part
+
+
 def segment_intervals(
     segments_table: object,
     *,
@@ -473,7 +679,8 @@ def segment_intervals(
     max_cells : int
         Memory bound of one resample chunk.
     max_rows : int, optional
-        Largest resample per segment (m-out-of-n above it, see ``bootstrap_statistics``).
+        Largest segment bootstrapped by resampling (large-sample draws above it, see
+        ``bootstrap_statistics``).
     spark_collect_max_rows : int, optional
         Largest Spark DataFrame collected to the driver; above it a ``ValueError`` names the var.
 
@@ -484,46 +691,55 @@ def segment_intervals(
     """
     _check_resampling(n_resamples, confidence)
     check_collectable(segments_table, spark_collect_max_rows, "segment_value_estimates")
-    columns = ["segmentation_method", "segment_id", "customer_id", "minutes_watched", "clv"]
-    frame = to_pandas(segments_table)[columns]
-    frame = frame.sort_values(["segmentation_method", "segment_id", "customer_id"])
     rows = []
-    groups = frame.groupby(["segmentation_method", "segment_id"], sort=True)
-    for position, ((method, segment_id), part) in enumerate(groups):
-        # One reproducible stream per segment, independent of the other segments.
-        rng = np.random.default_rng(np.random.SeedSequence([int(random_state), 2, position]))
-        clv = part["clv"].to_numpy(np.float64)
-        minutes = part["minutes_watched"].to_numpy(np.float64)
-        clv_draws = bootstrap_statistics(
-            clv, n_resamples=n_resamples, random_state=rng, max_cells=max_cells, max_rows=max_rows
+    overall_parts = []
+    position = 0
+    for method, frame in _method_frames(segments_table):
+        for segment_id, part in frame.groupby("segment_id", sort=True):
+            # One reproducible stream per segment, independent of the other segments.
+            rng = np.random.default_rng(np.random.SeedSequence([int(random_state), 2, position]))
+            position += 1
+            clv = part["clv"].to_numpy(np.float64)
+            minutes = part["minutes_watched"].to_numpy(np.float64)
+            clv_draws = bootstrap_statistics(
+                clv,
+                n_resamples=n_resamples,
+                random_state=rng,
+                max_cells=max_cells,
+                max_rows=max_rows,
+                statistics=("mean",),
+            )
+            minutes_draws = bootstrap_statistics(
+                minutes,
+                n_resamples=n_resamples,
+                random_state=rng,
+                max_cells=max_cells,
+                max_rows=max_rows,
+                statistics=("median",),
+            )
+            row = {
+                "segmentation_method": method,
+                "segment_id": int(segment_id),
+                "customers": int(clv.shape[0]),
+                "mean_clv": float(clv.mean()),
+                "median_minutes_watched": float(np.median(minutes)),
+            }
+            row["mean_clv_ci_low"], row["mean_clv_ci_high"] = percentile_interval(
+                clv_draws["mean"], confidence
+            )
+            row["median_minutes_ci_low"], row["median_minutes_ci_high"] = percentile_interval(
+                minutes_draws["median"], confidence
+            )
+            rows.append(row)
+        overall_parts.append(
+            frame.groupby("segmentation_method").agg(
+                overall_mean_clv=("clv", "mean"),
+                overall_median_minutes_watched=("minutes_watched", "median"),
+                method_customers=("customer_id", "count"),
+            )
         )
-        minutes_draws = bootstrap_statistics(
-            minutes,
-            n_resamples=n_resamples,
-            random_state=rng,
-            max_cells=max_cells,
-            max_rows=max_rows,
-        )
-        row = {
-            "segmentation_method": method,
-            "segment_id": int(segment_id),
-            "customers": int(clv.shape[0]),
-            "mean_clv": float(clv.mean()),
-            "median_minutes_watched": float(np.median(minutes)),
-        }
-        row["mean_clv_ci_low"], row["mean_clv_ci_high"] = percentile_interval(
-            clv_draws["mean"], confidence
-        )
-        row["median_minutes_ci_low"], row["median_minutes_ci_high"] = percentile_interval(
-            minutes_draws["median"], confidence
-        )
-        rows.append(row)
     result = pd.DataFrame(rows)
-    overall = frame.groupby("segmentation_method").agg(
-        overall_mean_clv=("clv", "mean"),
-        overall_median_minutes_watched=("minutes_watched", "median"),
-        method_customers=("customer_id", "count"),
-    )
+    overall = pd.concat(overall_parts)
     result = result.merge(overall, left_on="segmentation_method", right_index=True)
     result["n_resamples"] = int(n_resamples)
     result["confidence_level"] = float(confidence)

@@ -217,10 +217,56 @@ def test_m_out_of_n_bootstrap_matches_the_plain_bootstrap_interval():
         assert low < estimate < high
 
 
-def test_rescale_draws_shrinks_spread_by_root_ratio():
-    draws = np.array([8.0, 12.0])
-    np.testing.assert_allclose(evidence.rescale_draws(draws, 10.0, 25, 100), [9.0, 11.0])
-    np.testing.assert_array_equal(evidence.rescale_draws(draws, 10.0, 100, 100), draws)
+def test_median_draws_follow_the_resampling_bootstrap_distribution():
+    # Integer values with many ties, as minutes are, and an even and an odd sample size.
+    for n in (3_000, 3_001):
+        sample = np.round(np.random.default_rng(n).lognormal(5, 1.2, size=n))
+        resampled = evidence.bootstrap_statistics(sample, n_resamples=2_000, random_state=3)
+        drawn = evidence.bootstrap_median_draws(
+            sample, n_resamples=2_000, rng=np.random.default_rng(4)
+        )
+        quantiles = [0.025, 0.25, 0.5, 0.75, 0.975]
+        np.testing.assert_allclose(
+            np.quantile(drawn, quantiles),
+            np.quantile(resampled["median"], quantiles),
+            rtol=0.02,
+        )
+
+
+def test_stratified_median_draws_follow_the_stratified_resampling_bootstrap():
+    rng = np.random.default_rng(5)
+    strata = [np.round(rng.lognormal(mu, 1.0, size=size)) for mu, size in ((5, 2_000), (5.4, 600))]
+    strata.append(np.round(rng.lognormal(4.5, 1.0, size=15)))
+    stacked = [np.column_stack([s, s]) for s in strata]
+    resampled, pooled_resampled = evidence._stratified_draws(
+        stacked, n_resamples=2_000, rng=np.random.default_rng(6), max_cells=4_000_000
+    )
+    medians, pooled = evidence.stratified_median_draws(
+        strata, n_resamples=2_000, rng=np.random.default_rng(7)
+    )
+    quantiles = [0.025, 0.5, 0.975]
+    for drawn, reference in zip(medians[:2], resampled[:2], strict=True):
+        np.testing.assert_allclose(
+            np.quantile(drawn, quantiles),
+            np.quantile(reference["median_minutes_watched"], quantiles),
+            rtol=0.05,
+        )
+    # 15 values: the medians take few distinct values, compare their mean and spread.
+    tiny = resampled[2]["median_minutes_watched"]
+    assert np.mean(medians[2]) == pytest.approx(np.mean(tiny), rel=0.05)
+    assert np.std(medians[2]) == pytest.approx(np.std(tiny), rel=0.15)
+    np.testing.assert_allclose(
+        np.quantile(pooled, quantiles),
+        np.quantile(pooled_resampled["median_minutes_watched"], quantiles),
+        rtol=0.02,
+    )
+    # The joint distribution too: the spread of a stratum's gap to the pooled median.
+    for k in (0, 1):
+        gap = medians[k] - pooled
+        gap_reference = (
+            resampled[k]["median_minutes_watched"] - pooled_resampled["median_minutes_watched"]
+        )
+        assert np.std(gap) == pytest.approx(np.std(gap_reference), rel=0.15)
 
 
 def test_channel_effects_with_a_row_cap_agree_with_the_full_bootstrap():
