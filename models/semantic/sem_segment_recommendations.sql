@@ -14,7 +14,7 @@ with recommendations as (
 final as (
 
     select
-        segmentation_method || ':' || cast(segment_id as varchar) as segment_key,
+        segmentation_method || ':' || cast(segment_id as {{ dbt.type_string() }}) as segment_key,
         cast('{{ snapshot_date() }}' as date) as snapshot_date,
         segmentation_method,
         segment_id,
