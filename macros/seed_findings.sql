@@ -5,14 +5,7 @@
     those tests are disabled there: `config(enabled=seed_findings_apply())`.
 -#}
 {% macro classic_segmentation_features() -%}
-    {%- set features = ['minutes_watched', 'clv', 'region_code'] -%}
-    {%- for code, slug in channel_codes().items() -%}
-        {%- do features.append('channel_' ~ slug) -%}
-    {%- endfor -%}
-    {%- for code, slug in region_codes().items() -%}
-        {%- do features.append('region_' ~ slug) -%}
-    {%- endfor -%}
-    {{ return(features) }}
+    {{ return(['minutes_watched', 'clv', 'region_code'] + one_hot_features()) }}
 {%- endmacro %}
 
 {% macro seed_findings_apply() -%}

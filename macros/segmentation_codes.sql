@@ -16,10 +16,9 @@
     }) }}
 {%- endmacro %}
 
-{#- Every feature int_customer_features_encoded offers, in its column order. -#}
-{% macro available_features() -%}
-    {%- set features = ['minutes_watched', 'clv', 'region_code', 'channel_code',
-                        'minutes_watched_log1p', 'minutes_watched_was_blank'] -%}
+{#- The one-hot feature names: channel_<slug> for every channel, then region_<slug>. -#}
+{% macro one_hot_features() -%}
+    {%- set features = [] -%}
     {%- for code, slug in channel_codes().items() -%}
         {%- do features.append('channel_' ~ slug) -%}
     {%- endfor -%}
@@ -27,6 +26,12 @@
         {%- do features.append('region_' ~ slug) -%}
     {%- endfor -%}
     {{ return(features) }}
+{%- endmacro %}
+
+{#- Every feature int_customer_features_encoded offers, in its column order. -#}
+{% macro available_features() -%}
+    {{ return(['minutes_watched', 'clv', 'region_code', 'channel_code',
+               'minutes_watched_log1p', 'minutes_watched_was_blank'] + one_hot_features()) }}
 {%- endmacro %}
 
 {#-
