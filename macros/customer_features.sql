@@ -30,3 +30,13 @@
     {%- endfor -%}
     {{ return(expressions) }}
 {%- endmacro %}
+
+{#-
+    A feature's z-score, z = (x - mean) / scale, from a relation holding the encoded features
+    and a relation holding the scaler pivoted to one row (<feature>_mean, <feature>_scale).
+    Training (int_customer_features_scaled) and SQL scoring (score_customers) both call it, so
+    a customer scored in SQL gets bit-for-bit the z-scores the clustering saw.
+-#}
+{% macro standardised(feature, encoded='encoded', scaler='scaler') -%}
+    ({{ encoded }}.{{ feature }} - {{ scaler }}.{{ feature }}_mean) / {{ scaler }}.{{ feature }}_scale
+{%- endmacro %}

@@ -18,7 +18,7 @@
     unknown region or channel code, ...) gets kmeans_segment_id null and the reasons in
     scoring_issue, so nothing is dropped silently. Blank minutes count as 0, as in training.
 
-    Exactness: the scaled features are computed with the same expression as
+    Exactness: the scaled features are computed by the same macro (standardised) as
     int_customer_features_scaled, and the squared distance to each centre is summed feature by
     feature, left to right, like customer_segmentation.kmeans.assign_nearest; equal distances
     go to the lowest segment id. On the training customers the labels therefore equal the
@@ -141,13 +141,13 @@
 
     score_scaled as (
 
-        {#- The same expression as int_customer_features_scaled, hence the same doubles. -#}
+        {#- The same macro as int_customer_features_scaled, hence the same doubles. -#}
         select
             score_encoded.customer_id,
             score_encoded.scoring_issue,
             {%- for feature in features %}
-            (score_encoded.{{ feature }} - score_scaler.{{ feature }}_mean)
-                / score_scaler.{{ feature }}_scale as z_{{ feature }}{{ ',' if not loop.last }}
+            {{ standardised(feature, 'score_encoded', 'score_scaler') }} as z_{{ feature }}
+            {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from score_encoded
         cross join score_scaler

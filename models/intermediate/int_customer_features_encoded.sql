@@ -20,7 +20,7 @@ final as (
     select
         customer_id,
         {%- for name, expression in customer_feature_expressions() %}
-        {{ expression }} as {{ name }}{{ ',' if not loop.last }}
+        {{ expression }} as {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from customers
 

@@ -8,20 +8,22 @@ with encoded as (
 
 ),
 
-scaler as (
+feature_scaler as (
 
     select * from {{ ref('int_feature_scaler') }}
 
 ),
 
-scaler_wide as (
+scaler as (
 
     select
+        -- one row: every feature's mean and scale side by side
         {%- for feature in segmentation_features() %}
         max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
-        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale{{ ',' if not loop.last }}
+        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from scaler
+    from feature_scaler
 
 ),
 
@@ -30,11 +32,10 @@ final as (
     select
         encoded.customer_id,
         {%- for feature in segmentation_features() %}
-        (encoded.{{ feature }} - scaler_wide.{{ feature }}_mean)
-            / scaler_wide.{{ feature }}_scale as {{ feature }}{{ ',' if not loop.last }}
+        {{ standardised(feature) }} as {{ feature }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from encoded
-    cross join scaler_wide
+    cross join scaler
 
 )
 

@@ -18,10 +18,11 @@ with encoded as (
 moments as (
 
     select
+        -- one row: every feature's mean, minimum and maximum side by side
         {%- for feature in segmentation_features() %}
         {{ exact_avg(feature) }} as {{ feature }}__mean,
         min({{ feature }}) as {{ feature }}__min,
-        max({{ feature }}) as {{ feature }}__max{{ ',' if not loop.last }}
+        max({{ feature }}) as {{ feature }}__max{% if not loop.last %},{% endif %}
         {%- endfor %}
     from encoded
 
@@ -32,8 +33,9 @@ spread as (
     select
         *,
         {%- for feature in segmentation_features() %}
-        nullif(greatest({{ feature }}__max - {{ feature }}__mean, {{ feature }}__mean - {{ feature }}__min), 0)
-            as {{ feature }}__max_deviation{{ ',' if not loop.last }}
+        nullif(greatest(
+            {{ feature }}__max - {{ feature }}__mean, {{ feature }}__mean - {{ feature }}__min
+        ), 0) as {{ feature }}__max_deviation{% if not loop.last %},{% endif %}
         {%- endfor %}
     from moments
 
@@ -42,11 +44,13 @@ spread as (
 scaled_variances as (
 
     select
+        -- one row: every feature's mean squared deviation, each deviation first divided by the
+        -- largest one so every term is in [0, 1]
         {%- for feature in segmentation_features() %}
-        {{ exact_avg(
-            'power((encoded.' ~ feature ~ ' - spread.' ~ feature ~ '__mean) / spread.'
-            ~ feature ~ '__max_deviation, 2)',
-            scale=18) }} as {{ feature }}__scaled_variance{{ ',' if not loop.last }}
+        {%- set squared_deviation = 'power((encoded.' ~ feature ~ ' - spread.' ~ feature ~ '__mean)'
+            ~ ' / spread.' ~ feature ~ '__max_deviation, 2)' %}
+        {{ exact_avg(squared_deviation, scale=18) }} as {{ feature }}__scaled_variance
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from encoded
     cross join spread
@@ -61,13 +65,14 @@ per_feature as (
         '{{ feature }}' as feature_name,
         spread.{{ feature }}__mean as feature_mean,
         coalesce(
-            spread.{{ feature }}__max_deviation * sqrt(scaled_variances.{{ feature }}__scaled_variance),
+            spread.{{ feature }}__max_deviation
+            * sqrt(scaled_variances.{{ feature }}__scaled_variance),
             -- no spread: std 0 (null when there are no values at all, like stddev_pop)
             case when spread.{{ feature }}__mean is not null then 0.0 end
         ) as feature_std
     from spread
     cross join scaled_variances
-    {{ 'union all' if not loop.last }}
+    {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),

@@ -21,7 +21,8 @@ final as (
         leaves.ward_leaf_id,
         count(*) as n_customers,
         {%- for feature in segmentation_features() %}
-        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}{{ ',' if not loop.last }}
+        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from leaves
     inner join features on leaves.customer_id = features.customer_id

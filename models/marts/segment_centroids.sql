@@ -32,7 +32,8 @@ ward_centers as (
     select
         customer_segments.ward_segment_id as segment_id,
         {%- for feature in segmentation_features() %}
-        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}{{ ',' if not loop.last }}
+        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from customer_segments
     inner join features on customer_segments.customer_id = features.customer_id
@@ -43,14 +44,20 @@ ward_centers as (
 long_centers as (
 
     {%- for feature in segmentation_features() %}
-    select 'kmeans' as segmentation_method, kmeans_segment_id as segment_id,
-        '{{ feature }}' as feature_name, center_{{ feature }} as center_standardised
+    select
+        'kmeans' as segmentation_method,
+        kmeans_segment_id as segment_id,
+        '{{ feature }}' as feature_name,
+        center_{{ feature }} as center_standardised
     from kmeans_fit
     union all
-    select 'ward' as segmentation_method, segment_id,
-        '{{ feature }}' as feature_name, {{ feature }} as center_standardised
+    select
+        'ward' as segmentation_method,
+        segment_id,
+        '{{ feature }}' as feature_name,
+        {{ feature }} as center_standardised
     from ward_centers
-    {{ 'union all' if not loop.last }}
+    {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
 ),

@@ -19,7 +19,8 @@ parsed as (
         {%- for column in ['minutes_watched', 'clv', 'region', 'channel'] %}
         nullif(trim({{ as_text(column ~ '_raw') }}), '') as {{ column }}_text,
         {{ raw_is_blank(column ~ '_raw') }} as {{ column }}_is_blank,
-        {{ parse_raw_double(column ~ '_raw') }} as {{ column }}_value{{ ',' if not loop.last }}
+        {{ parse_raw_double(column ~ '_raw') }} as {{ column }}_value
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from base_customers
 
@@ -68,8 +69,9 @@ final as (
         minutes_watched_is_blank as minutes_watched_was_blank,
         clv_value as clv,
         case when region_value in (0, 1, 2) then cast(region_value as integer) end as region_code,
-        case when channel_value in (1, 2, 3, 4, 5, 6, 7, 8)
-            then cast(channel_value as integer) end as channel_code,
+        case
+            when channel_value in (1, 2, 3, 4, 5, 6, 7, 8) then cast(channel_value as integer)
+        end as channel_code,
         rejection_reason,
         rejection_reason is null as is_valid,
         minutes_watched_text as minutes_watched_raw,

@@ -82,7 +82,11 @@ measures as (
             'median_minutes_watched_ci_high / nullif(overall_median_minutes_watched, 0)',
     } %}
     {%- for name, expression in measures.items() %}
-    select segmentation_method, segment_id, '{{ name }}' as measure, {{ expression }} as measure_value
+    select
+        segmentation_method,
+        segment_id,
+        '{{ name }}' as measure,
+        {{ expression }} as measure_value
     from segment_figures
     {%- if not loop.last %}
     union all
@@ -99,7 +103,9 @@ tier_candidates as (
         tiers.dimension,
         tiers.tier,
         row_number() over (
-            partition by segment_figures.segmentation_method, segment_figures.segment_id,
+            partition by
+                segment_figures.segmentation_method,
+                segment_figures.segment_id,
                 tiers.dimension
             order by tiers.priority
         ) as match_order
@@ -201,7 +207,8 @@ final as (
     } %}
     {%- set ns = namespace(rationale='rationale_template') %}
     {%- for name, expression in placeholders.items() %}
-    {%- set ns.rationale = "replace(" ~ ns.rationale ~ ", '{" ~ name ~ "}', coalesce(" ~ expression ~ ", ''))" %}
+    {%- set ns.rationale = "replace(" ~ ns.rationale ~ ", '{" ~ name ~ "}', "
+        ~ "coalesce(" ~ expression ~ ", ''))" %}
     {%- endfor %}
 
     select

@@ -57,7 +57,8 @@ ward_segment_means as (
     select
         segments.ward_segment_id,
         {%- for feature in segmentation_features() %}
-        {{ exact_avg('features.' ~ feature, scale=18) }} as {{ feature }}{{ ',' if not loop.last }}
+        {{ exact_avg('features.' ~ feature, scale=18) }} as {{ feature }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from segments
     inner join features on segments.customer_id = features.customer_id
@@ -105,7 +106,9 @@ cells as (
 
 kmeans_sizes as (
 
-    select kmeans_segment_id, sum(n_ij) as a_i
+    select
+        kmeans_segment_id,
+        sum(n_ij) as a_i
     from cells
     group by kmeans_segment_id
 
@@ -113,7 +116,9 @@ kmeans_sizes as (
 
 ward_sizes as (
 
-    select ward_segment_id, sum(n_ij) as b_j
+    select
+        ward_segment_id,
+        sum(n_ij) as b_j
     from cells
     group by ward_segment_id
 
@@ -125,13 +130,41 @@ total as (
 
 ),
 
-pair_counts as (
+pairs_same_in_both as (
 
+    select sum(n_ij * (n_ij - 1) / 2.0) as same_in_both
+    from cells
+
+),
+
+pairs_same_in_kmeans as (
+
+    select sum(a_i * (a_i - 1) / 2.0) as same_in_kmeans
+    from kmeans_sizes
+
+),
+
+pairs_same_in_ward as (
+
+    select sum(b_j * (b_j - 1) / 2.0) as same_in_ward
+    from ward_sizes
+
+),
+
+rand_terms as (
+
+    {#- The adjusted Rand index compares the pairs put together by both methods with what
+        chance would give (expected) and with its largest possible value (maximum). -#}
     select
-        (select sum(n_ij * (n_ij - 1) / 2.0) from cells) as same_in_both,
-        (select sum(a_i * (a_i - 1) / 2.0) from kmeans_sizes) as same_in_kmeans,
-        (select sum(b_j * (b_j - 1) / 2.0) from ward_sizes) as same_in_ward,
-        (select n * (n - 1) / 2.0 from total) as all_pairs
+        pairs_same_in_both.same_in_both,
+        pairs_same_in_kmeans.same_in_kmeans * pairs_same_in_ward.same_in_ward
+        / (total.n * (total.n - 1) / 2.0) as expected_same_in_both,
+        (pairs_same_in_kmeans.same_in_kmeans + pairs_same_in_ward.same_in_ward)
+        / 2.0 as max_same_in_both
+    from pairs_same_in_both
+    cross join pairs_same_in_kmeans
+    cross join pairs_same_in_ward
+    cross join total
 
 ),
 
@@ -139,23 +172,18 @@ adjusted_rand as (
 
     select
         case
-            when (same_in_kmeans + same_in_ward) / 2.0
-                = same_in_kmeans * same_in_ward / all_pairs
-                then 1.0
-            else
-                (same_in_both - same_in_kmeans * same_in_ward / all_pairs)
-                / ((same_in_kmeans + same_in_ward) / 2.0 - same_in_kmeans * same_in_ward / all_pairs)
+            when max_same_in_both = expected_same_in_both then 1.0
+            else (same_in_both - expected_same_in_both) / (max_same_in_both - expected_same_in_both)
         end as adjusted_rand_index
-    from pair_counts
+    from rand_terms
 
 ),
 
 mutual_information as (
 
-    select
-        {{ exact_sum(
-            'cells.n_ij / total.n * ln(total.n * cells.n_ij / (kmeans_sizes.a_i * ward_sizes.b_j))',
-            scale=18) }} as mutual_information
+    {%- set cell_term = 'cells.n_ij / total.n'
+        ~ ' * ln(total.n * cells.n_ij / (kmeans_sizes.a_i * ward_sizes.b_j))' %}
+    select {{ exact_sum(cell_term, scale=18) }} as mutual_information
     from cells
     inner join kmeans_sizes on cells.kmeans_segment_id = kmeans_sizes.kmeans_segment_id
     inner join ward_sizes on cells.ward_segment_id = ward_sizes.ward_segment_id
@@ -163,15 +191,31 @@ mutual_information as (
 
 ),
 
+kmeans_entropy as (
+
+    {%- set size_term = 'kmeans_sizes.a_i / total.n * ln(kmeans_sizes.a_i / total.n)' %}
+    select -{{ exact_sum(size_term, scale=18) }} as kmeans_entropy
+    from kmeans_sizes
+    cross join total
+
+),
+
+ward_entropy as (
+
+    {%- set size_term = 'ward_sizes.b_j / total.n * ln(ward_sizes.b_j / total.n)' %}
+    select -{{ exact_sum(size_term, scale=18) }} as ward_entropy
+    from ward_sizes
+    cross join total
+
+),
+
 entropies as (
 
     select
-        (select -{{ exact_sum('a_i / total.n * ln(a_i / total.n)', scale=18) }}
-            from kmeans_sizes cross join total)
-            as kmeans_entropy,
-        (select -{{ exact_sum('b_j / total.n * ln(b_j / total.n)', scale=18) }}
-            from ward_sizes cross join total)
-            as ward_entropy
+        kmeans_entropy.kmeans_entropy,
+        ward_entropy.ward_entropy
+    from kmeans_entropy
+    cross join ward_entropy
 
 ),
 
@@ -180,7 +224,8 @@ normalized_mutual as (
     select
         case
             when entropies.kmeans_entropy + entropies.ward_entropy = 0 then 1.0
-            else mutual_information.mutual_information
+            else
+                mutual_information.mutual_information
                 / ((entropies.kmeans_entropy + entropies.ward_entropy) / 2.0)
         end as normalized_mutual_information
     from mutual_information
@@ -221,13 +266,18 @@ final as (
         kmeans_search.kmeans_search_strategy,
         k_selection_at_k.k_selection_inertia,
         k_selection_at_k.k_selection_sample_rows,
-        k_selection_at_k.k_selection_sample_rows = total.n
-            and kmeans_search.kmeans_inertia
-            > k_selection_at_k.k_selection_inertia * (1 + 1e-9) as is_better_partition_known,
+        (
+            k_selection_at_k.k_selection_sample_rows = total.n
+            and kmeans_search.kmeans_inertia > k_selection_at_k.k_selection_inertia * (1 + 1e-9)
+        ) as is_better_partition_known,
         cast(ward_inertia.ward_inertia as {{ type_double() }}) as ward_inertia,
         cast(adjusted_rand.adjusted_rand_index as {{ type_double() }}) as adjusted_rand_index,
-        cast(normalized_mutual.normalized_mutual_information as {{ type_double() }}) as normalized_mutual_information,
-        cast(stability_summary.kmeans_mean_stability as {{ type_double() }}) as kmeans_mean_stability,
+        cast(
+            normalized_mutual.normalized_mutual_information as {{ type_double() }}
+        ) as normalized_mutual_information,
+        cast(
+            stability_summary.kmeans_mean_stability as {{ type_double() }}
+        ) as kmeans_mean_stability,
         cast(stability_summary.kmeans_min_stability as {{ type_double() }}) as kmeans_min_stability,
         stability_summary.stability_n_resamples,
         kmeans_search.random_state
