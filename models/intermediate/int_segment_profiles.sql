@@ -33,10 +33,14 @@ dominant as (
         segment_id,
         max(case when mix_dimension = 'channel' then code end) as dominant_channel_code,
         max(case when mix_dimension = 'channel' then code_name end) as dominant_channel_name,
-        max(case when mix_dimension = 'channel' then share_of_segment end) as dominant_channel_share,
+        max(
+            case when mix_dimension = 'channel' then share_of_segment end
+        ) as dominant_channel_share,
         max(case when mix_dimension = 'region' then code end) as dominant_region_code,
         max(case when mix_dimension = 'region' then code_name end) as dominant_region_name,
-        max(case when mix_dimension = 'region' then share_of_segment end) as dominant_region_share
+        max(
+            case when mix_dimension = 'region' then share_of_segment end
+        ) as dominant_region_share
     from mix
     where mix_rank = 1
     group by segmentation_method, segment_id

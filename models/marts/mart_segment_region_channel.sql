@@ -1,4 +1,6 @@
-{#- Method x segment x region x channel: where each segment's customers come from, and their value. -#}
+{#-
+    Method x segment x region x channel: where each segment's customers come from, and their value.
+-#}
 with customer_segments as (
 
     select * from {{ ref('int_customer_segments_long') }}

@@ -3,7 +3,7 @@
     clusters m, m+1, ...) at a height. Merges above the cut are the ones the cut into this
     build's k (int_segment_count: the n_segments var or the auto choice) undoes.
 -#}
-with merges as (
+with ward_merges as (
 
     select * from {{ ref('ward_merges') }}
 
@@ -18,14 +18,14 @@ segment_count as (
 final as (
 
     select
-        merges.merge_step,
-        merges.left_node,
-        merges.right_node,
-        merges.height,
-        merges.size as customers,
-        merges.n_clusters_after,
-        (merges.n_clusters_after < segment_count.n_segments) as is_above_cut
-    from merges
+        ward_merges.merge_step,
+        ward_merges.left_node,
+        ward_merges.right_node,
+        ward_merges.height,
+        ward_merges.size as customers,
+        ward_merges.n_clusters_after,
+        (ward_merges.n_clusters_after < segment_count.n_segments) as is_above_cut
+    from ward_merges
     cross join segment_count
 
 )

@@ -20,19 +20,19 @@ customer_count as (
 final as (
 
     select
-        customer_id,
+        customers.customer_id,
         cast('{{ snapshot_date() }}' as date) as snapshot_date,
-        region,
-        region_name,
-        channel,
-        channel_name,
-        kmeans_segment_id,
-        kmeans_segment_name,
-        ward_segment_id,
-        ward_segment_name,
-        minutes_watched,
-        minutes_watched / 60.0 as hours_watched,
-        clv,
+        customers.region,
+        customers.region_name,
+        customers.channel,
+        customers.channel_name,
+        customers.kmeans_segment_id,
+        customers.kmeans_segment_name,
+        customers.ward_segment_id,
+        customers.ward_segment_name,
+        customers.minutes_watched,
+        customers.minutes_watched / 60.0 as hours_watched,
+        customers.clv,
         {{ ratio('1', 'customer_count.customers') }} as customer_weight
     from customers
     -- One scalar count joined on, not count(*) over (): a window over every row makes the

@@ -1,15 +1,22 @@
 {#-
     The number of segments this build uses, in one row: the `n_segments` var, or with
     `n_segments: auto` the k that k_selection marks as the auto choice (the largest Ward
-    merge-height gap in the k range beyond k = 2; see the README, "Choosing k"). Every model that needs k reads it
-    here, so a fixed k and the auto choice reach k-means, Ward and the marts the same way.
+    merge-height gap in the k range beyond k = 2; see the README, "Choosing k"). Every model
+    that needs k reads it here, so a fixed k and the auto choice reach k-means, Ward and the
+    marts the same way.
+
+    Only `n_segments: auto` reads k_selection, so only that branch has its CTEs (an unused CTE
+    in the other branch is dead SQL). The depends_on comment keeps k_selection upstream of this
+    model whatever the var says: the same DAG, build order and lineage for both settings.
 -#}
 {%- set setting = var('n_segments') | string | trim | lower -%}
 {%- if setting != 'auto' and not (setting.isdigit() and setting | int >= 1) -%}
     {{ exceptions.raise_compiler_error(
         "var n_segments must be a whole number of at least 1 or 'auto', got '" ~ var('n_segments') ~ "'"
     ) }}
-{%- endif -%}
+{%- endif %}
+-- depends_on: {{ ref('k_selection') }}
+{%- if setting == 'auto' %}
 
 with k_selection as (
 
@@ -29,19 +36,23 @@ auto_choice as (
 
 final as (
 
-    {%- if setting == 'auto' %}
     select
         cast(n_segments as integer) as n_segments,
         'auto' as n_segments_source,
         auto_rule as selection_rule
     from auto_choice
-    {%- else %}
+
+)
+{%- else %}
+
+with final as (
+
     select
         cast({{ setting | int }} as integer) as n_segments,
         'var' as n_segments_source,
         'the n_segments var' as selection_rule
-    {%- endif %}
 
 )
+{%- endif %}
 
 select * from final

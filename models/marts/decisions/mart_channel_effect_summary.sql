@@ -69,12 +69,19 @@ channel_lists as (
         metric,
         count(*) as channels_compared,
         sum(case when differs then 1 else 0 end) as channels_differing,
-        {{ ordered_list("case when differs and difference > 0 then channel_label end", "difference", descending=true) }}
-            as channels_above,
-        {{ ordered_list("case when differs and difference < 0 then channel_label end", "difference") }}
-            as channels_below,
-        {{ ordered_list("case when is_too_few_customers then channel_name || ' (' || customers || ')' end", "customers") }}
-            as channels_too_few
+        {{ ordered_list(
+            "case when differs and difference > 0 then channel_label end",
+            "difference",
+            descending=true
+        ) }} as channels_above,
+        {{ ordered_list(
+            "case when differs and difference < 0 then channel_label end",
+            "difference"
+        ) }} as channels_below,
+        {{ ordered_list(
+            "case when is_too_few_customers then channel_name || ' (' || customers || ')' end",
+            "customers"
+        ) }} as channels_too_few
     from described_gaps
     group by region, metric
 

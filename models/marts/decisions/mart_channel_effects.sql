@@ -10,6 +10,13 @@
     'median_minutes_watched': 'median_minutes',
     'mean_minutes_watched': 'mean_minutes',
     'mean_clv': 'mean_clv'} -%}
+{#-
+    The estimate columns each figure passes through, '%s' standing for the figure: its Python
+    name in the estimate, its mart name in the alias (no alias where the two are the same).
+-#}
+{%- set passed_through = [
+    '%s', '%s_ci_low', '%s_ci_high', 'region_%s', '%s_difference', '%s_difference_ci_low',
+    '%s_difference_ci_high', '%s_difference_p_adjusted'] -%}
 
 with estimates as (
 
@@ -44,19 +51,21 @@ final as (
         estimates.customers < {{ var('evidence_min_customers') }} as is_too_few_customers,
         {%- for figure in figures %}
         {%- set source = python_names[figure] %}
-        estimates.{{ source }} as {{ figure }},
-        estimates.{{ source }}_ci_low as {{ figure }}_ci_low,
-        estimates.{{ source }}_ci_high as {{ figure }}_ci_high,
-        estimates.region_{{ source }} as region_{{ figure }},
-        estimates.{{ source }}_difference as {{ figure }}_difference,
-        estimates.{{ source }}_difference_ci_low as {{ figure }}_difference_ci_low,
-        estimates.{{ source }}_difference_ci_high as {{ figure }}_difference_ci_high,
-        estimates.{{ source }}_difference_p_adjusted as {{ figure }}_difference_p_adjusted,
+        {%- for pattern in passed_through %}
+        {%- set source_column = pattern | format(source) %}
+        {%- set column = pattern | format(figure) %}
+        {%- if source_column == column %}
+        estimates.{{ column }},
+        {%- else %}
+        estimates.{{ source_column }} as {{ column }},
+        {%- endif %}
+        {%- endfor %}
         (
             estimates.{{ source }}_difference_p_adjusted < {{ var('evidence_alpha') }}
-            and abs(estimates.{{ source }}_difference)
-                >= {{ var('evidence_min_relative_difference') }}
-                    * abs(estimates.region_{{ source }})
+            and abs(estimates.{{ source }}_difference) >= (
+                {{ var('evidence_min_relative_difference') }}
+                * abs(estimates.region_{{ source }})
+            )
             and estimates.customers >= {{ var('evidence_min_customers') }}
         ) as {{ figure }}_differs,
         {%- endfor %}

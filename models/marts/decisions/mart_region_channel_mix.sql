@@ -117,18 +117,24 @@ final as (
         region_code as region,
         region_name,
         is_all_regions,
-        cast(sum(case when channel_grouping = 'channel' then customers else 0 end)
-            over (partition by region_name)
-        as {{ type_double() }})
-        / nullif(sum(case when is_all_regions and channel_grouping = 'channel' then customers else 0 end)
-            over (), 0) as region_share_of_customers,
+        cast(
+            sum(case when channel_grouping = 'channel' then customers else 0 end)
+                over (partition by region_name)
+            as {{ type_double() }}
+        )
+        / nullif(
+            sum(case when is_all_regions and channel_grouping = 'channel' then customers else 0 end)
+                over (),
+            0
+        ) as region_share_of_customers,
         channel_grouping,
         channel_code as channel,
         channel_name,
         is_social_media,
         cast(customers as bigint) as customers,
         cast(customers as {{ type_double() }})
-        / nullif(sum(customers) over (partition by region_name, channel_grouping), 0) as share_of_region,
+        / nullif(sum(customers) over (partition by region_name, channel_grouping), 0)
+            as share_of_region,
         case
             when is_social_media and channel_grouping = 'channel'
                 then cast(customers as {{ type_double() }}) / nullif(
@@ -144,7 +150,8 @@ final as (
         case
             when is_social_media and channel_grouping = 'channel'
                 then cast(rank() over (
-                    partition by region_name, channel_grouping, is_social_media order by customers desc
+                    partition by region_name, channel_grouping, is_social_media
+                    order by customers desc
                 ) as bigint)
         end as social_media_rank_in_region
     from unioned

@@ -69,10 +69,10 @@ final as (
         ward_segment_id,
         ward_segment_name,
         customers,
-        cast(customers as {{ type_double() }}) / sum(customers) over (partition by kmeans_segment_id)
-            as share_of_kmeans_segment,
-        cast(customers as {{ type_double() }}) / sum(customers) over (partition by ward_segment_id)
-            as share_of_ward_segment,
+        cast(customers as {{ type_double() }})
+        / sum(customers) over (partition by kmeans_segment_id) as share_of_kmeans_segment,
+        cast(customers as {{ type_double() }})
+        / sum(customers) over (partition by ward_segment_id) as share_of_ward_segment,
         cast(customers as {{ type_double() }}) / sum(customers) over () as share_of_customers
     from cells
 
