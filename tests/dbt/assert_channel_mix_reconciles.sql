@@ -26,7 +26,7 @@ region_mismatches as (
     from mix
     inner join performance
         on mix.region = performance.region and mix.channel = performance.channel
-    where mix.channel_grouping = 'channel' and mix.customers <> performance.customers
+    where mix.channel_grouping = 'channel' and mix.customers != performance.customers
 
 ),
 
@@ -38,7 +38,7 @@ total_mismatches as (
     cross join customers
     where mix.is_all_regions
     group by mix.channel_grouping
-    having sum(mix.customers) <> max(customers.customers)
+    having sum(mix.customers) != max(customers.customers)
 
 )
 

@@ -67,7 +67,7 @@ facebook_failures as (
 
     select segmentation_method, segment_name, recommendation
     from facebook_segments
-    where recommendation <> 'investigate engagement'
+    where recommendation != 'investigate engagement'
     union all
     select segmentation_method, 'no Facebook segment', null
     from (values ('kmeans'), ('ward')) as methods (segmentation_method)

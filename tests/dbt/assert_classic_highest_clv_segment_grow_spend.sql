@@ -37,7 +37,7 @@ ranked as (
 select segmentation_method, segment_name, dominant_region_name, recommendation
 from ranked
 where clv_rank = 1
-    and (recommendation <> 'grow spend' or dominant_region_name <> 'Western Europe')
+    and (recommendation != 'grow spend' or dominant_region_name != 'Western Europe')
 union all
 select segmentation_method, 'missing', null, null
 from (values ('kmeans'), ('ward')) as methods (segmentation_method)

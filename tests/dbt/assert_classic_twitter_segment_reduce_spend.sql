@@ -42,5 +42,5 @@ left join recommendations
     on twitter_segments.segmentation_method = recommendations.segmentation_method
     and twitter_segments.segment_id = recommendations.segment_id
 where recommendations.recommendation is null
-    or recommendations.recommendation <> 'reduce spend'
-    or recommendations.size_tier <> 'small'
+    or recommendations.recommendation != 'reduce spend'
+    or recommendations.size_tier != 'small'

@@ -21,4 +21,4 @@ left join recommendations
     on segments.segmentation_method = recommendations.segmentation_method
     and segments.segment_id = recommendations.segment_id
 group by segments.segmentation_method, segments.segment_id
-having count(recommendations.recommendation) <> 1
+having count(recommendations.recommendation) != 1

@@ -35,4 +35,4 @@ finding as (
 
 select matches
 from finding
-where matches <> 1
+where matches != 1
