@@ -22,23 +22,30 @@ customers as (
 
 region_mismatches as (
 
-    select mix.region_name, mix.channel_name, mix.customers, performance.customers as expected
+    select
+        mix.region_name,
+        mix.channel_name,
+        mix.customers,
+        performance.customers as expected
     from mix
     inner join performance
         on mix.region = performance.region and mix.channel = performance.channel
-    where mix.channel_grouping = 'channel' and mix.customers <> performance.customers
+    where mix.channel_grouping = 'channel' and mix.customers != performance.customers
 
 ),
 
 total_mismatches as (
 
-    select 'All regions' as region_name, mix.channel_grouping as channel_name,
-        sum(mix.customers) as customers, max(customers.customers) as expected
+    select
+        'All regions' as region_name,
+        mix.channel_grouping as channel_name,
+        sum(mix.customers) as customers,
+        max(customers.customers) as expected
     from mix
     cross join customers
     where mix.is_all_regions
     group by mix.channel_grouping
-    having sum(mix.customers) <> max(customers.customers)
+    having sum(mix.customers) != max(customers.customers)
 
 )
 

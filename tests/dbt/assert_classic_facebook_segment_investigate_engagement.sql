@@ -43,9 +43,14 @@ profiled as (
 kmeans_top_watchers as (
 
     -- Must be the Facebook segment, with CLV in the lower half, told to investigate engagement.
-    select segmentation_method, segment_name, recommendation
+    select
+        segmentation_method,
+        segment_name,
+        recommendation
     from profiled
-    where segmentation_method = 'kmeans' and minutes_rank = 1
+    where
+        segmentation_method = 'kmeans'
+        and minutes_rank = 1
         and not (
             dominant_channel_name = 'Facebook'
             and dominant_channel_share >= 0.9
@@ -57,7 +62,10 @@ kmeans_top_watchers as (
 
 facebook_segments as (
 
-    select segmentation_method, segment_name, recommendation
+    select
+        segmentation_method,
+        segment_name,
+        recommendation
     from profiled
     where dominant_channel_name = 'Facebook' and dominant_channel_share >= 0.9
 
@@ -65,13 +73,21 @@ facebook_segments as (
 
 facebook_failures as (
 
-    select segmentation_method, segment_name, recommendation
+    select
+        segmentation_method,
+        segment_name,
+        recommendation
     from facebook_segments
-    where recommendation <> 'investigate engagement'
+    where recommendation != 'investigate engagement'
     union all
-    select segmentation_method, 'no Facebook segment', null
+    select
+        methods.segmentation_method,
+        'no Facebook segment' as segment_name,
+        null as recommendation
     from (values ('kmeans'), ('ward')) as methods (segmentation_method)
-    where segmentation_method not in (select segmentation_method from facebook_segments)
+    where methods.segmentation_method not in (
+        select facebook_segments.segmentation_method from facebook_segments
+    )
 
 )
 

@@ -34,11 +34,20 @@ ranked as (
 
 )
 
-select segmentation_method, segment_name, dominant_region_name, recommendation
+select
+    segmentation_method,
+    segment_name,
+    dominant_region_name,
+    recommendation
 from ranked
-where clv_rank = 1
-    and (recommendation <> 'grow spend' or dominant_region_name <> 'Western Europe')
+where
+    clv_rank = 1
+    and (recommendation != 'grow spend' or dominant_region_name != 'Western Europe')
 union all
-select segmentation_method, 'missing', null, null
+select
+    methods.segmentation_method,
+    'missing' as segment_name,
+    null as dominant_region_name,
+    null as recommendation
 from (values ('kmeans'), ('ward')) as methods (segmentation_method)
-where segmentation_method not in (select segmentation_method from ranked)
+where methods.segmentation_method not in (select ranked.segmentation_method from ranked)

@@ -18,7 +18,9 @@ recommendations as (
 
 twitter_segments as (
 
-    select segmentation_method, segment_id
+    select
+        segmentation_method,
+        segment_id
     from segments
     where dominant_channel_name = 'Twitter' and dominant_channel_share >= 0.9
 
@@ -26,7 +28,8 @@ twitter_segments as (
 
 expected as (
 
-    select segmentation_method from (values ('kmeans'), ('ward')) as methods (segmentation_method)
+    select methods.segmentation_method
+    from (values ('kmeans'), ('ward')) as methods (segmentation_method)
 
 )
 
@@ -41,6 +44,7 @@ left join twitter_segments
 left join recommendations
     on twitter_segments.segmentation_method = recommendations.segmentation_method
     and twitter_segments.segment_id = recommendations.segment_id
-where recommendations.recommendation is null
-    or recommendations.recommendation <> 'reduce spend'
-    or recommendations.size_tier <> 'small'
+where
+    recommendations.recommendation is null
+    or recommendations.recommendation != 'reduce spend'
+    or recommendations.size_tier != 'small'

@@ -1,13 +1,22 @@
-{#- Every segment of dim_segments has exactly one row, with a recommendation, in the recommendations mart. -#}
+{#-
+    Every segment of dim_segments has exactly one row, with a recommendation, in the
+    recommendations mart.
+-#}
 with segments as (
 
-    select segmentation_method, segment_id from {{ ref('dim_segments') }}
+    select
+        segmentation_method,
+        segment_id
+    from {{ ref('dim_segments') }}
 
 ),
 
 recommendations as (
 
-    select segmentation_method, segment_id, recommendation
+    select
+        segmentation_method,
+        segment_id,
+        recommendation
     from {{ ref('mart_segment_recommendations') }}
 
 )
@@ -21,4 +30,4 @@ left join recommendations
     on segments.segmentation_method = recommendations.segmentation_method
     and segments.segment_id = recommendations.segment_id
 group by segments.segmentation_method, segments.segment_id
-having count(recommendations.recommendation) <> 1
+having count(recommendations.recommendation) != 1

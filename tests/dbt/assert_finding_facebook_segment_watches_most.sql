@@ -18,7 +18,10 @@ top_watchers as (
 
     select *
     from segments
-    where mean_minutes_watched = (select max(mean_minutes_watched) from segments)
+    where segments.mean_minutes_watched = (
+        select max(all_segments.mean_minutes_watched) as max_mean_minutes_watched
+        from segments as all_segments
+    )
 
 ),
 
@@ -26,7 +29,8 @@ finding as (
 
     select count(*) as matches
     from top_watchers
-    where dominant_channel_name = 'Facebook'
+    where
+        dominant_channel_name = 'Facebook'
         and dominant_channel_share >= 0.9
         and share_of_customers between 0.07 and 0.09
         and mean_minutes_watched > 2700
@@ -35,4 +39,4 @@ finding as (
 
 select matches
 from finding
-where matches <> 1
+where matches != 1

@@ -21,7 +21,8 @@ pure_twitter as (
 
     select segmentation_method
     from segments
-    where dominant_channel_name = 'Twitter'
+    where
+        dominant_channel_name = 'Twitter'
         and dominant_channel_share = 1
         and customers = 58
 

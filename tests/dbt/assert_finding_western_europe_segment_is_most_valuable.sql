@@ -23,7 +23,11 @@ most_valuable as (
 
 )
 
-select segmentation_method, dominant_region_name, dominant_region_share
+select
+    segmentation_method,
+    dominant_region_name,
+    dominant_region_share
 from most_valuable
-where clv_rank = 1
+where
+    clv_rank = 1
     and not (dominant_region_name = 'Western Europe' and dominant_region_share >= 0.9)

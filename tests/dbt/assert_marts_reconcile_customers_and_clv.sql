@@ -1,31 +1,51 @@
 -- Customer counts and CLV totals agree between the cleaned input, the fact table and every
 -- mart (per segmentation method where the mart has one).
 with expected as (
-    select count(*) as customers, sum(clv) as total_clv
+    select
+        count(*) as customers,
+        sum(clv) as total_clv
     from {{ ref('int_customers_cleaned') }}
 ),
 
 observed as (
-    select 'fct_customer_segments' as source, count(*) as customers, sum(clv) as total_clv
+    select
+        'fct_customer_segments' as observed_in,
+        count(*) as customers,
+        sum(clv) as total_clv
     from {{ ref('fct_customer_segments') }}
     union all
-    select 'dim_segments/' || segmentation_method, sum(customers), sum(total_clv)
+    select
+        'dim_segments/' || segmentation_method as observed_in,
+        sum(customers) as customers,
+        sum(total_clv) as total_clv
     from {{ ref('dim_segments') }}
     group by segmentation_method
     union all
-    select 'mart_segment_region_channel/' || segmentation_method, sum(customers), sum(total_clv)
+    select
+        'mart_segment_region_channel/' || segmentation_method as observed_in,
+        sum(customers) as customers,
+        sum(total_clv) as total_clv
     from {{ ref('mart_segment_region_channel') }}
     group by segmentation_method
     union all
-    select 'mart_region_channel_performance', sum(customers), sum(total_clv)
+    select
+        'mart_region_channel_performance' as observed_in,
+        sum(customers) as customers,
+        sum(total_clv) as total_clv
     from {{ ref('mart_region_channel_performance') }}
 )
 
-select observed.*, expected.customers as expected_customers, expected.total_clv as expected_clv
+select
+    observed.*,
+    expected.customers as expected_customers,
+    expected.total_clv as expected_clv
 from observed
 cross join expected
-where observed.customers != expected.customers
+where
+    observed.customers != expected.customers
     -- Sums of millions of doubles taken in different orders differ in the last digits
     -- (about 1e-11 relative at 10M customers): half a cent, or 1e-9 relative if larger.
-    or abs(observed.total_clv - expected.total_clv)
+    or (
+        abs(observed.total_clv - expected.total_clv)
         > greatest(0.005, 1e-9 * abs(expected.total_clv))
+    )

@@ -25,7 +25,8 @@ checked as (
 
 select *
 from checked
-where name_uses > 1
+where
+    name_uses > 1
     or naming_rule not in ('channel', 'region', 'channel_and_region', 'mixed')
     or (naming_rule in ('channel', 'mixed') and not names_channel)
     or (naming_rule = 'region' and not names_region)

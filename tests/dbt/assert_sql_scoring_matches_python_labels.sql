@@ -2,18 +2,26 @@
 -- Returns the customers where the two disagree or that only one of them labelled, and a row
 -- when the row counts differ (with no disagreement, equal counts make the pairing one-to-one).
 with python_labels as (
-    select customer_id, kmeans_segment_id from {{ ref('kmeans_assignments') }}
+    select
+        customer_id,
+        kmeans_segment_id
+    from {{ ref('kmeans_assignments') }}
 ),
 
 sql_labels as (
-    select customer_id, kmeans_segment_id from {{ ref('scored_customers') }}
+    select
+        customer_id,
+        kmeans_segment_id
+    from {{ ref('scored_customers') }}
 )
 
 select
     null as customer_id,
-    (select count(*) from python_labels) as python_segment_id,
-    (select count(*) from sql_labels) as sql_segment_id
-where (select count(*) from python_labels) != (select count(*) from sql_labels)
+    (select count(*) as python_rows from python_labels) as python_segment_id,
+    (select count(*) as sql_rows from sql_labels) as sql_segment_id
+where
+    (select count(*) as python_rows from python_labels)
+    != (select count(*) as sql_rows from sql_labels)
 
 union all
 
