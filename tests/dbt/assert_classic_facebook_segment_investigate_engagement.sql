@@ -1,10 +1,10 @@
-{{ config(enabled=var('customers_path') is none) }}
+{{ config(enabled=seed_findings_apply()) }}
 {#-
     Classic conclusion 3 on the embedded data: the k-means segment with the highest mean watch
     time is the Facebook one, its CLV is in the lower half of the segments, and it gets
     "investigate engagement"; the Facebook segment of Ward gets the same recommendation.
-    Segments are found by their profile, not their name. Disabled when `customers_path` points
-    elsewhere.
+    Segments are found by their profile, not their name.
+    Runs only on the embedded data segmented the classic way (see macros/seed_findings.sql).
 -#}
 with segments as (
 

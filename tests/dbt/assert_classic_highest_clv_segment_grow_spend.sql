@@ -1,8 +1,8 @@
-{{ config(enabled=var('customers_path') is none) }}
+{{ config(enabled=seed_findings_apply()) }}
 {#-
     Classic conclusion 2 on the embedded data: the segment with the highest mean CLV is the
-    Western Europe one and gets "grow spend", by both methods. Disabled when `customers_path`
-    points elsewhere.
+    Western Europe one and gets "grow spend", by both methods.
+    Runs only on the embedded data segmented the classic way (see macros/seed_findings.sql).
 -#}
 with recommendations as (
 

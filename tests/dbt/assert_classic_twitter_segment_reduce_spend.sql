@@ -1,8 +1,9 @@
-{{ config(enabled=var('customers_path') is none) }}
+{{ config(enabled=seed_findings_apply()) }}
 {#-
     Classic conclusion 1 on the embedded data: the small segment of Twitter arrivals is a
     "reduce spend" segment, by both methods. The segment is found by its profile (Twitter holds
-    at least 90 % of it), not by its name. Disabled when `customers_path` points elsewhere.
+    at least 90 % of it), not by its name.
+    Runs only on the embedded data segmented the classic way (see macros/seed_findings.sql).
 -#}
 with segments as (
 
