@@ -534,7 +534,9 @@ def k_selection(
     -------
     DataFrame (a Spark DataFrame when the inputs are): the columns of
     :func:`quality.k_selection_table` plus ``sample_rows``, ``silhouette_sample_rows``,
-    ``is_auto_choice`` and ``auto_rule``.
+    ``is_auto_choice``, ``auto_rule`` and, last, ``best_centers_json``
+    (:data:`quality.CENTERS_COLUMN`: the best centres at each k, in the order of
+    ``features``), which :func:`kmeans_fit` starts from.
     """
     from customer_segmentation import quality
 
@@ -576,12 +578,15 @@ def k_selection(
         n_init=n_init,
         max_iter=max_iter,
         init_center_sets=ward_starts,
+        features=features,
     )
     chosen = quality.choose_k(table)
     table["sample_rows"] = int(X.shape[0])
     table["silhouette_sample_rows"] = int(min(X.shape[0], silhouette_sample_size))
     table["is_auto_choice"] = table["n_clusters"] == chosen
     table["auto_rule"] = quality.AUTO_RULE
+    # The internal column last: what kmeans_fit reads, not what an analyst reads.
+    table[quality.CENTERS_COLUMN] = table.pop(quality.CENTERS_COLUMN)
     _log(
         "k_selection",
         f"k {min_k}..{top} on {X.shape[0]:,} customers: favoured "
