@@ -1,4 +1,8 @@
-"""The best k-means partition found: one row per segment, its centre and the search's figures."""
+"""The best k-means partition found: one row per segment, its centre and the search's figures.
+
+Starts from the Ward cut and from the best centres k_selection found at this k (when it scored
+it), so the fit is never worse than the partition k_selection reports on the same customers.
+"""
 
 from customer_segmentation.pipeline import kmeans_fit
 from customer_segmentation.tables import (
@@ -33,4 +37,5 @@ def model(dbt, session):
         fail_for_test=parse_bool(
             dbt.config.get("fail_clustering_for_test"), "fail_clustering_for_test"
         ),
+        k_selection_table=dbt.ref("k_selection"),
     )

@@ -280,13 +280,23 @@ def kmeans_fit(
     source: str = "",
     spark_collect_max_rows: int | None = None,
     fail_for_test: bool = False,
+    k_selection_table: object | None = None,
 ) -> object:
     """Search for the lowest-inertia k-means partition, seeded with the Ward solution.
+
+    The search (:func:`kmeans.fit_best_kmeans`) starts from the Ward cut's centres, then from
+    the best centres ``k_selection_table`` holds for ``n_segments`` (see
+    :func:`best_known_centers`; no such start when that table is ``None`` or did not score
+    this k), then from over-cluster-and-merge and ``n_init`` k-means++ starts, and keeps the
+    lowest inertia. Lloyd from a partition's member means, then Hartigan moves, never raise
+    the inertia, so when k_selection scored every customer and this search runs on all rows
+    (``n <= large_n_threshold``) the fit's inertia is at most k_selection's at this k.
 
     Returns one row per k-means segment: its id, size, centre (one ``center_<feature>`` column
     per feature, standardised units) and the search's figures (inertia, starts, time). A
     Spark DataFrame above ``spark_collect_max_rows`` rows is clustered by pyspark.ml KMeans
-    (k-means|| seeded with ``random_state``) instead of the numpy search.
+    (k-means|| seeded with ``random_state``) instead of the numpy search; pyspark.ml cannot
+    start from given centres, so neither the Ward nor the k_selection start is used there.
     ``fail_for_test=True`` raises ``InjectedFailure`` instead (var fail_clustering_for_test),
     so tests can prove that a build failing mid-way leaves the published marts untouched.
     """
@@ -311,11 +321,18 @@ def kmeans_fit(
     leaf_segments = fetch_columns(leaf_segments_table, ["ward_segment_id"], "ward_leaf_id")
     ward_labels = np.asarray(leaf_segments["ward_segment_id"], dtype=np.int64) - 1
     _, ward_centers = weighted_centers(ward_labels, leaf_X, n_segments, leaf_sizes)
+    start_sets = [ward_centers]
+    # The best partition k_selection found at this k: starting from it, the search cannot
+    # end above that partition's inertia (on the rows it searches).
+    known = best_known_centers(k_selection_table, features, n_segments)
+    if known is not None:
+        start_sets.append(known)
     # Announce the search before it runs: on millions of rows it is the longest step.
     plan = "sample then refine" if X.shape[0] > large_n_threshold else "all rows"
+    given = "1 Ward-seeded" + (" + 1 k_selection-seeded" if known is not None else "")
     _log(
         "kmeans_fit",
-        f"searching k={n_segments} on {X.shape[0]:,} customers ({plan}): 1 Ward-seeded + "
+        f"searching k={n_segments} on {X.shape[0]:,} customers ({plan}): {given} + "
         f"{n_init} k-means++ starts + over-cluster-and-merge starts",
     )
     result = kmeans.fit_best_kmeans(
@@ -323,7 +340,7 @@ def kmeans_fit(
         n_segments,
         random_state=random_state,
         n_init=n_init,
-        init_center_sets=[ward_centers],
+        init_center_sets=start_sets,
         max_iter=max_iter,
         large_n_threshold=large_n_threshold,
         sample_size=sample_size,
@@ -350,6 +367,60 @@ def kmeans_fit(
         random_state=random_state,
     )
     return like_input(frame, features_table)
+
+
+def best_known_centers(
+    k_selection_table: object | None, features: Sequence[str], n_clusters: int
+) -> np.ndarray | None:
+    """The centres of the best partition k_selection found at ``n_clusters``, checked.
+
+    Parameters
+    ----------
+    k_selection_table : DuckDB relation, Spark DataFrame, pandas DataFrame or None
+        The ``k_selection`` model (a dozen rows; a Spark DataFrame is collected). ``None``
+        means no such start.
+    features : sequence of str
+        The build's features, in the order of the ``segmentation_features`` var.
+    n_clusters : int
+        The build's k.
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, len(features)), or None
+        ``None`` when the table is ``None`` or has no row for ``n_clusters`` (k outside
+        ``k_selection_min_k..k_selection_max_k``, or clipped to fewer distinct customers).
+
+    Raises
+    ------
+    ValueError
+        Naming ``k_selection.best_centers_json`` when the column is absent (a table built
+        before it existed), several rows have this k, or the value is malformed, was written
+        for other features or does not hold ``n_clusters`` finite centres (see
+        :func:`quality.centers_from_json`).
+    """
+    from customer_segmentation import quality
+
+    if k_selection_table is None:
+        return None
+    column = quality.CENTERS_COLUMN
+    where = f"k_selection.{column}"
+    if column not in [str(c).lower() for c in k_selection_table.columns]:
+        raise ValueError(
+            f"{where}: k_selection has no column {column} (built by an older version?); "
+            "rebuild k_selection (dbt build --select k_selection+)"
+        )
+    fetched = fetch_columns(k_selection_table, [column], "n_clusters")
+    rows = np.flatnonzero(np.asarray(fetched["n_clusters"], dtype=np.int64) == n_clusters)
+    if rows.size == 0:
+        return None
+    if rows.size > 1:
+        raise ValueError(f"{where}: {rows.size} rows have n_clusters = {n_clusters}, expected 1")
+    return quality.centers_from_json(
+        fetched[column][rows[0]],
+        features,
+        n_clusters,
+        where=f"{where} (row n_clusters = {n_clusters})",
+    )
 
 
 def _kmeans_fit_frame(
@@ -534,7 +605,9 @@ def k_selection(
     -------
     DataFrame (a Spark DataFrame when the inputs are): the columns of
     :func:`quality.k_selection_table` plus ``sample_rows``, ``silhouette_sample_rows``,
-    ``is_auto_choice`` and ``auto_rule``.
+    ``is_auto_choice``, ``auto_rule`` and, last, ``best_centers_json``
+    (:data:`quality.CENTERS_COLUMN`: the best centres at each k, in the order of
+    ``features``), which :func:`kmeans_fit` starts from.
     """
     from customer_segmentation import quality
 
@@ -576,12 +649,15 @@ def k_selection(
         n_init=n_init,
         max_iter=max_iter,
         init_center_sets=ward_starts,
+        features=features,
     )
     chosen = quality.choose_k(table)
     table["sample_rows"] = int(X.shape[0])
     table["silhouette_sample_rows"] = int(min(X.shape[0], silhouette_sample_size))
     table["is_auto_choice"] = table["n_clusters"] == chosen
     table["auto_rule"] = quality.AUTO_RULE
+    # The internal column last: what kmeans_fit reads, not what an analyst reads.
+    table[quality.CENTERS_COLUMN] = table.pop(quality.CENTERS_COLUMN)
     _log(
         "k_selection",
         f"k {min_k}..{top} on {X.shape[0]:,} customers: favoured "

@@ -12,6 +12,11 @@ the cost does not grow with the number of customers:
 * **How reproducible is each segment?** :func:`bootstrap_stability` refits k-means on seeded
   bootstrap resamples and reports, per segment, the mean Jaccard similarity of its best match.
 
+:func:`k_selection_table` also keeps each k's best centres (:data:`CENTERS_COLUMN`, JSON written
+by :func:`centers_to_json`): ``kmeans_fit`` reads them back with :func:`centers_from_json` and
+starts from them at the build's k, so the published fit is never worse than the partition
+k_selection found on the same customers.
+
 Agreement between k-means and Ward (adjusted Rand index, normalised mutual information) is
 computed in SQL from the contingency table (``mart_segment_contingency``), so it needs no
 Python.
@@ -19,6 +24,7 @@ Python.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -29,8 +35,11 @@ from customer_segmentation import hierarchical, kmeans
 
 __all__ = [
     "AUTO_RULE",
+    "CENTERS_COLUMN",
     "CRITERIA",
     "bootstrap_stability",
+    "centers_from_json",
+    "centers_to_json",
     "choose_k",
     "k_selection_table",
     "knee_distances",
@@ -54,6 +63,107 @@ AUTO_RULE = (
     "range goes beyond it (the dendrogram cut across its longest vertical lines, the classic "
     "way to read k off a dendrogram; ties go to the smaller k)"
 )
+
+
+#: Column of the k_selection table holding each k's best centres as JSON (internal: read by
+#: kmeans_fit, not published in mart_k_selection).
+CENTERS_COLUMN = "best_centers_json"
+
+
+def centers_to_json(centers: np.ndarray, features: Sequence[str]) -> str:
+    """The :data:`CENTERS_COLUMN` text of one k: ``{"features": [...], "centers": [[...], ...]}``.
+
+    Parameters
+    ----------
+    centers : ndarray of shape (k, p)
+        Cluster centres in standardised units, one row per cluster.
+    features : sequence of str
+        The ``p`` feature names, in the order of the columns of ``centers`` (the order of the
+        ``segmentation_features`` var). Stored so that a reader can tell a table built with
+        other features from a malformed one.
+
+    Returns
+    -------
+    str
+        Compact JSON. Floats are written with Python's shortest round-trip repr, so
+        :func:`centers_from_json` gives back the very same float64 values.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    features = [str(f) for f in features]
+    if centers.ndim != 2 or centers.shape[1] != len(features):
+        raise ValueError(f"centers must have shape (k, {len(features)}), got {centers.shape}")
+    if not np.isfinite(centers).all():
+        raise ValueError("centers contain non-finite values")
+    return json.dumps(
+        {"features": features, "centers": centers.tolist()}, separators=(",", ":"), allow_nan=False
+    )
+
+
+def centers_from_json(
+    text: object, features: Sequence[str], n_clusters: int, *, where: str = CENTERS_COLUMN
+) -> np.ndarray:
+    """Read and check one :data:`CENTERS_COLUMN` value written by :func:`centers_to_json`.
+
+    Parameters
+    ----------
+    text : str
+        The stored JSON.
+    features : sequence of str
+        The features of the build reading it; they must be the ones the centres were written
+        with, in the same order.
+    n_clusters : int
+        The number of centres expected (the ``n_clusters`` of the row).
+    where : str
+        Names the table, column and row in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n_clusters, len(features)), float64, all finite
+
+    Raises
+    ------
+    ValueError
+        With a message starting with ``where`` when the value is missing or not that JSON,
+        was written for other features, or the centres are not ``n_clusters`` finite rows of
+        ``len(features)`` numbers.
+    """
+    features = [str(f) for f in features]
+    rebuild = "; rebuild k_selection (dbt build --select k_selection+)"
+    if not isinstance(text, str):
+        raise ValueError(f"{where} is missing (got {text!r}){rebuild}")
+    try:
+        parsed = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"{where} is not valid JSON ({error}){rebuild}") from None
+    if not isinstance(parsed, dict) or not {"features", "centers"} <= parsed.keys():
+        raise ValueError(
+            f"{where} must be a JSON object with keys 'features' and 'centers'{rebuild}"
+        )
+    if parsed["features"] != features:
+        raise ValueError(
+            f"{where} was written for features {parsed['features']}, but this build segments "
+            f"on {features}{rebuild}"
+        )
+    rows = parsed["centers"]
+    if not isinstance(rows, list) or not all(
+        isinstance(row, list) and all(_is_number(v) for v in row) for row in rows
+    ):
+        raise ValueError(f"{where}: 'centers' is not a list of rows of numbers{rebuild}")
+    lengths = sorted({len(row) for row in rows})
+    if len(rows) != n_clusters or lengths != [len(features)]:
+        raise ValueError(
+            f"{where}: 'centers' has {len(rows)} row(s) of length {lengths}, expected "
+            f"{n_clusters} (n_clusters) of length {len(features)} (features){rebuild}"
+        )
+    centers = np.array(rows, dtype=np.float64)
+    if not np.isfinite(centers).all():
+        raise ValueError(f"{where}: 'centers' contains non-finite values{rebuild}")
+    return centers
+
+
+def _is_number(value: object) -> bool:
+    """An int or float as JSON decodes numbers (``true``/``false`` and strings are not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def seeded_sample_rows(n_rows: int, sample_size: int, random_state: int) -> np.ndarray:
@@ -195,6 +305,7 @@ def k_selection_table(
     n_merge_init: int = 5,
     max_iter: int = 300,
     init_center_sets: Mapping[int, np.ndarray] | None = None,
+    features: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Score every number of segments ``k`` in ``ks``.
 
@@ -215,6 +326,10 @@ def k_selection_table(
         search (see :func:`customer_segmentation.kmeans.fit_best_kmeans`).
     init_center_sets : mapping of int to ndarray of shape (k, p), optional
         Extra start per ``k`` (the Ward cut at ``k`` is a good one).
+    features : sequence of str, optional
+        Names of the ``p`` columns of ``X``. When given, the table gets a
+        :data:`CENTERS_COLUMN` column: the best partition's centres at each ``k``
+        (:func:`centers_to_json`), for ``kmeans_fit`` to start from.
 
     Returns
     -------
@@ -225,14 +340,17 @@ def k_selection_table(
         (distance to the chord of the scaled inertia curve, see :func:`knee_distances`),
         ``is_elbow``, and
         ``favoured_by``: the comma-separated criteria (see :data:`CRITERIA`) whose best ``k``
-        this is ('' for none).
+        this is ('' for none); with ``features``, last, :data:`CENTERS_COLUMN`.
     """
     X = np.asarray(X, dtype=np.float64)
+    if features is not None and len(features) != X.shape[1]:
+        raise ValueError(f"{len(features)} feature names for {X.shape[1]} columns of X")
     ks = sorted({int(k) for k in ks})
     if not ks or ks[0] < 2:
         raise ValueError(f"every k must be at least 2, got {ks}")
     sil_rows = seeded_sample_rows(X.shape[0], silhouette_sample_size, random_state + 1)
     rows = []
+    best_centers = []
     for k in ks:
         starts = (
             [] if init_center_sets is None or k not in init_center_sets else [init_center_sets[k]]
@@ -247,6 +365,7 @@ def k_selection_table(
             max_iter=max_iter,
         )
         labels = result.labels
+        best_centers.append(result.centers)
         sil_labels = labels[sil_rows]
         silhouette_value = (
             silhouette(X[sil_rows], sil_labels)
@@ -286,6 +405,8 @@ def k_selection_table(
     table["favoured_by"] = [
         ", ".join(name for name, best in favourites.items() if best == k) for k in k_values
     ]
+    if features is not None:
+        table[CENTERS_COLUMN] = [centers_to_json(c, features) for c in best_centers]
     return table
 
 

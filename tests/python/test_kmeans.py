@@ -118,6 +118,36 @@ def test_init_center_sets_are_used_and_counted():
     assert with_extra.n_starts == 2 + 2 + 1
 
 
+def test_a_start_from_a_better_partition_is_never_lost():
+    """Lloyd from a partition's member means, then Hartigan moves, never raise its inertia:
+    given those centres, even a weak search ends at or below that partition's inertia. This is
+    what kmeans_fit relies on when it starts from the centres k_selection found."""
+    X = _overlapping_blobs()
+    best = fit_best_kmeans(X, 6, random_state=0)
+    weak = {"n_init": 1, "n_merge_init": 0}
+    for seed in (0, 3, 9):
+        alone = fit_best_kmeans(X, 6, random_state=seed, **weak)
+        assert alone.inertia > best.inertia * (1 + 1e-9)  # this weak search misses the best
+        seeded = fit_best_kmeans(
+            X, 6, random_state=seed, init_center_sets=[alone.centers, best.centers], **weak
+        )
+        assert seeded.inertia <= best.inertia
+        np.testing.assert_array_equal(seeded.labels, best.labels)
+        assert seeded.n_starts == 3
+
+    # Any partition, a Lloyd fixed point or not: the search never ends above its inertia.
+    rng = np.random.default_rng(0)
+    for seed in range(4):
+        if seed % 2:
+            labels = rng.integers(0, 6, size=X.shape[0])
+        else:
+            labels = fit_best_kmeans(X, 6, random_state=seed + 20, **weak).labels
+        means = np.array([X[labels == j].mean(axis=0) for j in range(6)])
+        inertia = within_cluster_sum_of_squares(X, labels, means)
+        seeded = fit_best_kmeans(X, 6, random_state=seed, init_center_sets=[means], **weak)
+        assert seeded.inertia <= inertia * (1 + 1e-12)
+
+
 def test_labels_do_not_depend_on_random_state_or_threads():
     X = _overlapping_blobs()
     reference = fit_best_kmeans(X, 6, random_state=0)

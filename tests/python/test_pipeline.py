@@ -1,10 +1,11 @@
 """The dbt Python models' steps, chained on pandas frames with a known answer."""
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from customer_segmentation import pipeline
+from customer_segmentation import kmeans, pipeline, quality
 
 FEATURES = ["x", "y"]
 
@@ -105,3 +106,122 @@ def test_count_distinct_rows_stops_early_when_enough():
     X = np.arange(200_000, dtype=float).reshape(-1, 2)
     assert pipeline.count_distinct_rows(X, enough=8) >= 8
     assert pipeline.count_distinct_rows(np.zeros((10, 2))) == 1
+
+
+# --- kmeans_fit starts from k_selection's best centres at its k -------------------------------
+
+
+def _fit_inputs(n_segments=3):
+    features, _ = _blobs()
+    leaves = pipeline.ward_leaves(
+        features, FEATURES, n_segments=n_segments, source="test", exact_max_rows=10_000,
+        n_micro_clusters=20, random_state=0,
+    )  # fmt: skip
+    centroids = _leaf_centroids(features, leaves)
+    merges = pipeline.ward_merges(centroids, FEATURES)
+    leaf_segments = pipeline.ward_leaf_segments(merges, centroids, FEATURES, n_segments=n_segments)
+    selection = pipeline.k_selection(
+        features, centroids, merges, FEATURES, min_k=2, max_k=5, sample_size=1000,
+        silhouette_sample_size=100, n_init=1, max_iter=100, random_state=0,
+    )  # fmt: skip
+    return features, centroids, leaf_segments, selection
+
+
+def _fit(features, centroids, leaf_segments, selection, n_segments=3):
+    return pipeline.kmeans_fit(
+        features, centroids, leaf_segments, FEATURES, n_segments=n_segments, random_state=0,
+        n_init=2, max_iter=100, large_n_threshold=100_000, sample_size=1000, source="test",
+        k_selection_table=selection,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def spy_starts(monkeypatch):
+    """Records the init_center_sets of every fit_best_kmeans call (and still runs it)."""
+    calls = []
+    real = kmeans.fit_best_kmeans
+
+    def spy(X, n_clusters, **kwargs):
+        calls.append([np.array(c) for c in kwargs["init_center_sets"]])
+        return real(X, n_clusters, **kwargs)
+
+    monkeypatch.setattr(kmeans, "fit_best_kmeans", spy)
+    return calls
+
+
+def test_kmeans_fit_starts_from_the_k_selection_row_of_its_k(spy_starts):
+    features, centroids, leaf_segments, selection = _fit_inputs()
+    spy_starts.clear()  # k_selection's own searches
+    row = selection.loc[selection["n_clusters"] == 3, quality.CENTERS_COLUMN].item()
+    # The other k's are never read: garbage there changes nothing.
+    tampered = selection.copy()
+    tampered.loc[tampered["n_clusters"] != 3, quality.CENTERS_COLUMN] = "not json"
+    with_row = _fit(features, centroids, leaf_segments, tampered)
+    (starts,) = spy_starts
+    assert len(starts) == 2  # the Ward start first, then k_selection's centres at k = 3
+    np.testing.assert_array_equal(starts[1], quality.centers_from_json(row, FEATURES, 3))
+    without = _fit(features, centroids, leaf_segments, None)
+    assert len(spy_starts[1]) == 1
+    np.testing.assert_array_equal(spy_starts[1][0], starts[0])
+    assert with_row["n_starts"].iloc[0] == without["n_starts"].iloc[0] + 1
+    assert with_row["inertia"].iloc[0] <= without["inertia"].iloc[0]
+
+
+def test_kmeans_fit_without_a_row_for_its_k_runs_as_before(spy_starts):
+    features, centroids, leaf_segments, selection = _fit_inputs()
+    spy_starts.clear()  # k_selection's own searches
+    outside = selection[selection["n_clusters"] != 3]  # k outside the scored range
+    frame = _fit(features, centroids, leaf_segments, outside)
+    alone = _fit(features, centroids, leaf_segments, None)
+    assert [len(starts) for starts in spy_starts] == [1, 1]
+    pd.testing.assert_frame_equal(
+        frame.drop(columns="fit_seconds"), alone.drop(columns="fit_seconds")
+    )
+
+
+def test_best_known_centres_read_duckdb_relations_and_pick_the_row_of_k():
+    _, _, _, selection = _fit_inputs()
+    with duckdb.connect() as connection:
+        connection.register("k_selection_frame", selection)
+        relation = connection.sql("select * from k_selection_frame order by n_clusters desc")
+        for k in (2, 3, 5):
+            centers = pipeline.best_known_centers(relation, FEATURES, k)
+            expected = selection.loc[selection["n_clusters"] == k, quality.CENTERS_COLUMN].item()
+            np.testing.assert_array_equal(centers, quality.centers_from_json(expected, FEATURES, k))
+        assert pipeline.best_known_centers(relation, FEATURES, 8) is None
+        nulled = connection.sql(
+            "select * replace (case when n_clusters = 3 then null else best_centers_json end "
+            "as best_centers_json) from k_selection_frame"
+        )
+        with pytest.raises(
+            ValueError, match=r"best_centers_json \(row n_clusters = 3\) is missing"
+        ):
+            pipeline.best_known_centers(nulled, FEATURES, 3)
+    assert pipeline.best_known_centers(None, FEATURES, 3) is None
+
+
+def test_kmeans_fit_refuses_malformed_k_selection_centres():
+    features, centroids, leaf_segments, selection = _fit_inputs()
+    cases = {
+        "wrong shape": (
+            quality.centers_to_json(np.zeros((2, 2)), FEATURES),
+            r"k_selection.best_centers_json \(row n_clusters = 3\): 'centers' has 2 row",
+        ),
+        "other features": (
+            quality.centers_to_json(np.zeros((3, 2)), ["y", "x"]),
+            "was written for features",
+        ),
+        "not finite": (
+            '{"features":["x","y"],"centers":[[0,1],[2,3],[NaN,4]]}',
+            "non-finite",
+        ),
+    }
+    for value, message in cases.values():
+        bad = selection.copy()
+        bad.loc[bad["n_clusters"] == 3, quality.CENTERS_COLUMN] = value
+        with pytest.raises(ValueError, match=message):
+            _fit(features, centroids, leaf_segments, bad)
+    with pytest.raises(ValueError, match="2 rows have n_clusters = 3"):
+        _fit(features, centroids, leaf_segments, pd.concat([selection, selection]))
+    with pytest.raises(ValueError, match="k_selection has no column best_centers_json"):
+        _fit(features, centroids, leaf_segments, selection.drop(columns=quality.CENTERS_COLUMN))

@@ -1,10 +1,12 @@
 """Choosing k, the auto rule and bootstrap stability, on data with a known answer."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from customer_segmentation import hierarchical, pipeline, quality
+from customer_segmentation import hierarchical, kmeans, pipeline, quality
 from customer_segmentation.tables import parse_n_segments
 
 
@@ -132,6 +134,80 @@ def test_pipeline_k_selection_clips_the_range_to_distinct_customers():
             features, leaves, merges, ["x", "y"], min_k=5, max_k=4, sample_size=100,
             silhouette_sample_size=100, n_init=1, max_iter=50, random_state=0,
         )  # fmt: skip
+
+
+# --- best_centers_json: what k_selection keeps for kmeans_fit ---------------------------------
+
+
+def test_k_selection_keeps_each_k_best_centres_exactly():
+    X, _ = _blobs(n_blobs=3, per_blob=80)
+    features, leaves, merges = _pipeline_inputs(X)
+    table = pipeline.k_selection(
+        features, leaves, merges, ["x", "y"], min_k=2, max_k=5, sample_size=1000,
+        silhouette_sample_size=200, n_init=1, max_iter=100, random_state=0,
+    )  # fmt: skip
+    assert table.columns[-1] == quality.CENTERS_COLUMN == "best_centers_json"
+    for k, inertia, text in zip(
+        table["n_clusters"], table["inertia"], table[quality.CENTERS_COLUMN], strict=True
+    ):
+        centers = quality.centers_from_json(text, ["x", "y"], k)
+        # The very partition whose inertia the row reports: nearest centre, member means.
+        labels = kmeans.assign_nearest(X, centers)
+        np.testing.assert_array_equal(centers, [X[labels == j].mean(axis=0) for j in range(k)])
+        assert kmeans.within_cluster_sum_of_squares(X, labels, centers) == inertia
+    # Without feature names the table is as before (no centres column).
+    plain = quality.k_selection_table(X, hierarchical.ward_linkage(X), [2, 3], random_state=0,
+                                      silhouette_sample_size=100)  # fmt: skip
+    assert quality.CENTERS_COLUMN not in plain.columns
+
+
+def test_centres_survive_the_json_round_trip_bit_for_bit():
+    centers = np.array([[0.1, -1 / 3, 1e-300], [2.5e10, -0.0, np.nextafter(1.0, 2.0)]])
+    text = quality.centers_to_json(centers, ["a", "b", "c"])
+    back = quality.centers_from_json(text, ["a", "b", "c"], 2)
+    assert back.dtype == np.float64 and back.tobytes() == centers.tobytes()
+
+
+_GOOD = {"features": ["x", "y"], "centers": [[0.0, 1.0], [2.0, 3.0]]}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "is missing"),
+        ("", "not valid JSON"),
+        ("{'features': []}", "not valid JSON"),
+        ("[[0, 1], [2, 3]]", "JSON object with keys 'features' and 'centers'"),
+        ({"centers": _GOOD["centers"]}, "JSON object with keys"),
+        ({**_GOOD, "features": ["y", "x"]}, r"written for features \['y', 'x'\]"),
+        ({**_GOOD, "features": ["x"]}, "written for features"),
+        ({**_GOOD, "centers": [[0.0, 1.0]]}, r"1 row\(s\) of length \[2\], expected 2"),
+        ({**_GOOD, "centers": [[0.0, 1.0], [2.0]]}, r"length \[1, 2\]"),
+        ({**_GOOD, "centers": [[0.0, 1.0, 2.0], [2.0, 3.0, 4.0]]}, r"of length 2 \(features\)"),
+        ({**_GOOD, "centers": [[0.0, "1.0"], [2.0, 3.0]]}, "not a list of rows of numbers"),
+        ({**_GOOD, "centers": [[0.0, True], [2.0, 3.0]]}, "not a list of rows of numbers"),
+        ({**_GOOD, "centers": [0.0, 1.0]}, "not a list of rows of numbers"),
+        ({**_GOOD, "centers": None}, "not a list of rows of numbers"),
+        ('{"features":["x","y"],"centers":[[0,NaN],[2,3]]}', "non-finite"),
+        ('{"features":["x","y"],"centers":[[0,1],[Infinity,3]]}', "non-finite"),
+        ('{"features":["x","y"],"centers":[[0,1],[1e999,3]]}', "non-finite"),
+    ],
+)
+def test_malformed_centres_are_refused_naming_the_column(value, message):
+    text = value if value is None or isinstance(value, str) else json.dumps(value)
+    where = "k_selection.best_centers_json (row n_clusters = 2)"
+    with pytest.raises(ValueError, match=message) as raised:
+        quality.centers_from_json(text, ["x", "y"], 2, where=where)
+    assert str(raised.value).startswith(where)
+    assert "rebuild k_selection" in str(raised.value)
+    assert quality.centers_from_json(json.dumps(_GOOD), ["x", "y"], 2).tolist() == _GOOD["centers"]
+
+
+def test_centres_to_json_refuses_what_it_could_not_read_back():
+    with pytest.raises(ValueError, match="shape"):
+        quality.centers_to_json(np.zeros((2, 3)), ["x", "y"])
+    with pytest.raises(ValueError, match="non-finite"):
+        quality.centers_to_json(np.array([[0.0, np.nan]]), ["x", "y"])
 
 
 # --- stability ------------------------------------------------------------------------------
