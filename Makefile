@@ -89,14 +89,15 @@ docs: setup $(DATABASE)
 	$(DBT) docs generate
 
 # Lint: Python with ruff (pyproject.toml), SQL with sqlfluff (dbt templater, DuckDB dialect;
-# .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it
-# skips files that only define macros. Both are part of `make test`. dbt's connection during
-# the lint goes to a scratch file, so it never creates an empty customer_segmentation.duckdb.
+# .sqlfluff; --processes 0 uses every core). sqlfluff renders each model through dbt, so it
+# lints the SQL dbt would run; it skips files that only define macros. Both are part of
+# `make test`. dbt's connection during the lint goes to a scratch file, so it never creates an
+# empty customer_segmentation.duckdb.
 lint: setup
 	$(BIN)/ruff check src tests python_models
 	$(BIN)/ruff format --check src tests python_models
 	@mkdir -p target
-	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests/dbt
+	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
 	@test -x $(BIN_SPARK)/python || $(PYTHON) -m venv $(VENV_SPARK)

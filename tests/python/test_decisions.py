@@ -158,20 +158,3 @@ def test_editing_the_rules_seeds_changes_recommendations_without_code(embedded_b
     )
     assert classic.returncode != 0
     assert "assert_classic_highest_clv_segment_grow_spend" in classic.output
-
-
-@pytest.mark.parametrize(
-    "other_vars", ["{customers_path: 'elsewhere.csv'}", "{n_segments: 6}"], ids=["file", "k"]
-)
-def test_classic_conclusion_tests_are_off_for_other_inputs(tmp_path, other_vars):
-    """The classic conclusions hold for the embedded data segmented into 8 only: another file
-    or another k turns them off, so `dbt build --vars '{n_segments: 6}'` can pass."""
-    select = ["ls", "--resource-type", "test", "--select", "assert_classic_*", "--output", "name"]
-    embedded = run_dbt(select, tmp_path / "ls.duckdb", tmp_path)
-    assert embedded.returncode == 0, embedded.output[-3000:]
-    names = {line.strip() for line in embedded.output.splitlines()}
-    classic = {name for name in names if name.startswith("assert_classic_")}
-    assert len(classic) == 3, embedded.output[-3000:]
-    other = run_dbt([*select, "--vars", other_vars], tmp_path / "ls.duckdb", tmp_path)
-    assert other.returncode == 0, other.output[-3000:]
-    assert not classic & {line.strip() for line in other.output.splitlines()}
