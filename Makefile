@@ -89,10 +89,10 @@ docs: setup $(DATABASE)
 	$(DBT) docs generate
 
 # Lint: Python with ruff (pyproject.toml), SQL with sqlfluff (dbt templater, DuckDB dialect;
-# .sqlfluff; --processes 0 uses every core). sqlfluff renders each model through dbt, so it
-# lints the SQL dbt would run; it skips files that only define macros. Both are part of
-# `make test`. dbt's connection during the lint goes to a scratch file, so it never creates an
-# empty customer_segmentation.duckdb.
+# .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it
+# skips files that only define macros. --processes 0: parsing and linting use every core (dbt
+# renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
+# scratch file, so it never creates an empty customer_segmentation.duckdb.
 lint: setup
 	$(BIN)/ruff check src tests python_models
 	$(BIN)/ruff format --check src tests python_models

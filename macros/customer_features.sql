@@ -32,11 +32,26 @@
 {%- endmacro %}
 
 {#-
-    A feature's z-score, z = (x - mean) / scale, from a relation holding the encoded features
-    and a relation holding the scaler pivoted to one row (<feature>_mean, <feature>_scale).
-    Training (int_customer_features_scaled) and SQL scoring (score_customers) both call it, so
-    a customer scored in SQL gets bit-for-bit the z-scores the clustering saw.
+    The scaler (int_feature_scaler: one row per feature) as one row: <feature>_mean and
+    <feature>_scale for each of `features`, then n_scaled_features. A select statement, for a
+    CTE that standardised() reads.
 -#}
-{% macro standardised(feature, encoded='encoded', scaler='scaler') -%}
+{% macro scaler_as_one_row(scaler_relation, features) -%}
+    select
+        {%- for feature in features %}
+        max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
+        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale,
+        {%- endfor %}
+        count(*) as n_scaled_features
+    from {{ scaler_relation }}
+{%- endmacro %}
+
+{#-
+    A feature's z-score, z = (x - mean) / scale: `encoded` names the relation holding the
+    encoded features, `scaler` the one built by scaler_as_one_row. Training
+    (int_customer_features_scaled) and SQL scoring (score_customers) both use these two macros,
+    so a customer scored in SQL gets bit-for-bit the z-scores the clustering saw.
+-#}
+{% macro standardised(feature, encoded, scaler) -%}
     ({{ encoded }}.{{ feature }} - {{ scaler }}.{{ feature }}_mean) / {{ scaler }}.{{ feature }}_scale
 {%- endmacro %}

@@ -18,7 +18,7 @@
     unknown region or channel code, ...) gets kmeans_segment_id null and the reasons in
     scoring_issue, so nothing is dropped silently. Blank minutes count as 0, as in training.
 
-    Exactness: the scaled features are computed by the same macro (standardised) as
+    Exactness: the scaled features are computed by the same macros (scaler_as_one_row, standardised) as
     int_customer_features_scaled, and the squared distance to each centre is summed feature by
     feature, left to right, like customer_segmentation.kmeans.assign_nearest; equal distances
     go to the lowest segment id. On the training customers the labels therefore equal the
@@ -115,13 +115,7 @@
 
     score_scaler as (
 
-        select
-            {%- for feature in features %}
-            max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
-            max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale,
-            {%- endfor %}
-            count(*) as n_scaled_features
-        from {{ ref('int_feature_scaler') }}
+        {{ scaler_as_one_row(ref('int_feature_scaler'), features) }}
 
     ),
 
@@ -141,7 +135,7 @@
 
     score_scaled as (
 
-        {#- The same macro as int_customer_features_scaled, hence the same doubles. -#}
+        {#- The same macros as int_customer_features_scaled, hence the same doubles. -#}
         select
             score_encoded.customer_id,
             score_encoded.scoring_issue,

@@ -16,14 +16,7 @@ feature_scaler as (
 
 scaler as (
 
-    select
-        -- one row: every feature's mean and scale side by side
-        {%- for feature in segmentation_features() %}
-        max(case when feature_name = '{{ feature }}' then feature_mean end) as {{ feature }}_mean,
-        max(case when feature_name = '{{ feature }}' then feature_scale end) as {{ feature }}_scale
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from feature_scaler
+    {{ scaler_as_one_row('feature_scaler', segmentation_features()) }}
 
 ),
 
@@ -32,7 +25,8 @@ final as (
     select
         encoded.customer_id,
         {%- for feature in segmentation_features() %}
-        {{ standardised(feature) }} as {{ feature }}{% if not loop.last %},{% endif %}
+        {{ standardised(feature, 'encoded', 'scaler') }} as {{ feature }}
+        {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from encoded
     cross join scaler

@@ -404,10 +404,10 @@ def best_known_centers(
         return None
     column = quality.CENTERS_COLUMN
     where = f"k_selection.{column}"
-    if column not in [str(c).lower() for c in k_selection_table.columns]:
+    if column not in [str(c) for c in k_selection_table.columns]:
         raise ValueError(
             f"{where}: k_selection has no column {column} (built by an older version?); "
-            "rebuild k_selection (dbt build --select k_selection+)"
+            f"{quality.REBUILD_K_SELECTION}"
         )
     fetched = fetch_columns(k_selection_table, [column], "n_clusters")
     rows = np.flatnonzero(np.asarray(fetched["n_clusters"], dtype=np.int64) == n_clusters)

@@ -68,6 +68,8 @@ AUTO_RULE = (
 #: Column of the k_selection table holding each k's best centres as JSON (internal: read by
 #: kmeans_fit, not published in mart_k_selection).
 CENTERS_COLUMN = "best_centers_json"
+#: What to do about a missing or malformed CENTERS_COLUMN (every such error ends with it).
+REBUILD_K_SELECTION = "rebuild k_selection (dbt build --select k_selection+)"
 
 
 def centers_to_json(centers: np.ndarray, features: Sequence[str]) -> str:
@@ -128,7 +130,7 @@ def centers_from_json(
         ``len(features)`` numbers.
     """
     features = [str(f) for f in features]
-    rebuild = "; rebuild k_selection (dbt build --select k_selection+)"
+    rebuild = f"; {REBUILD_K_SELECTION}"
     if not isinstance(text, str):
         raise ValueError(f"{where} is missing (got {text!r}){rebuild}")
     try:
@@ -155,7 +157,12 @@ def centers_from_json(
             f"{where}: 'centers' has {len(rows)} row(s) of length {lengths}, expected "
             f"{n_clusters} (n_clusters) of length {len(features)} (features){rebuild}"
         )
-    centers = np.array(rows, dtype=np.float64)
+    try:
+        centers = np.array(rows, dtype=np.float64)
+    except OverflowError:  # a JSON integer beyond float range
+        raise ValueError(
+            f"{where}: 'centers' holds a number too large for a float{rebuild}"
+        ) from None
     if not np.isfinite(centers).all():
         raise ValueError(f"{where}: 'centers' contains non-finite values{rebuild}")
     return centers

@@ -191,6 +191,7 @@ _GOOD = {"features": ["x", "y"], "centers": [[0.0, 1.0], [2.0, 3.0]]}
         ('{"features":["x","y"],"centers":[[0,NaN],[2,3]]}', "non-finite"),
         ('{"features":["x","y"],"centers":[[0,1],[Infinity,3]]}', "non-finite"),
         ('{"features":["x","y"],"centers":[[0,1],[1e999,3]]}', "non-finite"),
+        ('{"features":["x","y"],"centers":[[0,1],[1' + "0" * 400 + ",3]]}", "too large"),
     ],
 )
 def test_malformed_centres_are_refused_naming_the_column(value, message):

@@ -236,17 +236,20 @@ def test_auto_picks_k_from_k_selection_and_every_model_uses_it(auto_build):
     assert auto_build.query("select count(*) from marts.mart_k_selection where is_build_k") == [
         (1,)
     ]
-    for name in FINDINGS_TESTS:
+    for name in [*FINDINGS_TESTS, *CLASSIC_TESTS]:
         assert f"PASS {name}" in auto_build.output, name
 
 
 @pytest.mark.parametrize(
-    "other_vars", ["{customers_path: '%s'}", "{n_segments: 6}"], ids=["file", "k"]
+    "other_vars",
+    ["{customers_path: '%s'}", "{n_segments: 6}", "{n_segments: auto, k_selection_max_k: 6}"],
+    ids=["file", "k", "auto-without-8"],
 )
 def test_findings_tests_are_disabled_for_other_inputs(dbt_runner, tmp_path, other_vars):
     """The seed's findings and the classic conclusions (which ran on the default build, see
     above) hold for the embedded data segmented into 8 only: another file or another k turns
-    them off, so `dbt build --vars '{n_segments: 6}'` can pass. The names test stays on."""
+    them off (so does `auto` over a k range without 8), so `dbt build --vars '{n_segments: 6}'`
+    can pass. The names test stays on."""
     if "%s" in other_vars:
         other_vars = other_vars % (tmp_path / "any.csv")
     listed = dbt_runner(["ls", "--resource-type", "test", "--output", "name", "--vars", other_vars])
