@@ -9,35 +9,15 @@ with kmeans_fit as (
 
 ),
 
-customer_segments as (
+ward_centers as (
 
-    select * from {{ ref('int_customer_segments') }}
-
-),
-
-features as (
-
-    select * from {{ ref('int_customer_features_scaled') }}
+    select * from {{ ref('int_ward_segment_centers') }}
 
 ),
 
 scaler as (
 
     select * from {{ ref('int_feature_scaler') }}
-
-),
-
-ward_centers as (
-
-    select
-        customer_segments.ward_segment_id as segment_id,
-        {%- for feature in segmentation_features() %}
-        {{ exact_avg('features.' ~ feature, scale=24) }} as {{ feature }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from customer_segments
-    inner join features on customer_segments.customer_id = features.customer_id
-    group by customer_segments.ward_segment_id
 
 ),
 
@@ -53,7 +33,7 @@ long_centers as (
     union all
     select
         'ward' as segmentation_method,
-        segment_id,
+        ward_segment_id as segment_id,
         '{{ feature }}' as feature_name,
         {{ feature }} as center_standardised
     from ward_centers

@@ -28,6 +28,12 @@ features as (
 
 ),
 
+ward_segment_means as (
+
+    select * from {{ ref('int_ward_segment_centers') }}
+
+),
+
 stability as (
 
     select * from {{ ref('segment_stability') }}
@@ -49,20 +55,6 @@ kmeans_search as (
         max(search_strategy) as kmeans_search_strategy,
         max(random_state) as random_state
     from kmeans_fit
-
-),
-
-ward_segment_means as (
-
-    select
-        segments.ward_segment_id,
-        {%- for feature in segmentation_features() %}
-        {{ exact_avg('features.' ~ feature, scale=18) }} as {{ feature }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from segments
-    inner join features on segments.customer_id = features.customer_id
-    group by segments.ward_segment_id
 
 ),
 
