@@ -35,7 +35,7 @@ VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test bench clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
+.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -121,6 +121,12 @@ test-spark: setup-spark
 
 bench: setup
 	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)
+
+# The default build is a contract: compare every mart of two build databases row for row,
+#   make compare OLD=/path/to/before.duckdb [NEW=customer_segmentation.duckdb]
+NEW ?= $(DATABASE)
+compare: setup
+	$(BIN)/customer-segmentation compare-builds $(OLD) $(NEW)
 
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal \

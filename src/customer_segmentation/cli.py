@@ -173,11 +173,53 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_report)
 
 
+def _run_compare_builds(args: argparse.Namespace) -> int:
+    """Handler of ``compare-builds``: 0 when every relation is equal, 1 otherwise."""
+    from customer_segmentation.compare import compare_builds
+
+    comparisons = compare_builds(
+        args.old,
+        args.new,
+        schemas=tuple(args.schema or ["marts"]),
+        ignore_columns=tuple(args.ignore_column or []),
+    )
+    for comparison in comparisons:
+        print(comparison.describe())
+    differing = [c for c in comparisons if not c.equal]
+    print(
+        f"{len(comparisons) - len(differing)} of {len(comparisons)} relations equal row for row"
+        + (f"; {len(differing)} differ" if differing else "")
+    )
+    return 1 if differing or not comparisons else 0
+
+
+def _add_compare_builds_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "compare-builds",
+        help="compare every mart of two build databases row for row",
+        description=(
+            "Check that every table and view of the given schemas in OLD is in NEW with the "
+            "same rows (order-independent, exact values) on the columns both have. Columns "
+            "only NEW has are listed, not compared. Exits 1 when anything differs."
+        ),
+    )
+    parser.add_argument("old", help="DuckDB file of the reference build")
+    parser.add_argument("new", help="DuckDB file of the build to check")
+    parser.add_argument(
+        "--schema", action="append", help="schema to compare (repeatable; default: marts)"
+    )
+    parser.add_argument(
+        "--ignore-column", action="append", help="column left out everywhere (repeatable)"
+    )
+    parser.set_defaults(handler=_run_compare_builds)
+
+
 #: Registrars of the subcommands, in the order ``--help`` lists them.
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate_parser,
     _add_publish_parser,
     _add_report_parser,
+    _add_compare_builds_parser,
 )
 
 
