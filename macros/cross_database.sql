@@ -313,6 +313,7 @@
     cast(json_object({% for key, expression in pairs %}'{{ key }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %}) as {{ dbt.type_string() }})
 {%- endmacro %}
 
+{#- Spark's to_json leaves null fields out unless told; json_object writes them as null. -#}
 {% macro spark__json_object_text(pairs) -%}
-    to_json(named_struct({% for key, expression in pairs %}'{{ key }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %}))
+    to_json(named_struct({% for key, expression in pairs %}'{{ key }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %}), map('ignoreNullFields', 'false'))
 {%- endmacro %}

@@ -237,7 +237,29 @@
             {%- do checked_identifier(input_setting(setting), setting) -%}
         {%- endif -%}
     {%- endfor -%}
+    {%- do adapter.dispatch('check_customer_database', 'customer_segmentation')() -%}
     {{ return(source('customer_input', 'customers')) }}
+{%- endmacro %}
+
+{% macro default__check_customer_database() -%}
+{%- endmacro %}
+
+{#-
+    Spark's "database" is what dbt calls the schema, and dbt-spark has no level above it (the
+    source renders no database there): a customers_database other than the schema would be
+    silently ignored, so it stops the build instead.
+-#}
+{% macro spark__check_customer_database() -%}
+    {%- set database = input_setting('customers_database') -%}
+    {%- set schema = input_setting('customers_schema') or target.schema -%}
+    {%- if database is not none and database | lower != schema | lower -%}
+        {{ exceptions.raise_compiler_error(
+            "var customers_database ('" ~ database ~ "') is not used on Spark, where a database is a "
+            ~ "schema and dbt-spark has no catalog level: name the table's database with "
+            ~ "customers_schema instead (e.g. --vars '{customers_schema: " ~ database
+            ~ ", customers_table: " ~ input_setting('customers_table') ~ "}') and unset "
+            ~ "customers_database") }}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
@@ -251,7 +273,9 @@
     {%- endif -%}
     {%- if adapter.type() != 'duckdb' -%}
         {{ exceptions.raise_compiler_error("var customers_attach works on DuckDB only (it attaches a "
-            ~ "DuckDB file); on " ~ adapter.type() ~ " set customers_database/customers_schema") }}
+            ~ "DuckDB file); on " ~ adapter.type() ~ " name a table of the warehouse with "
+            ~ ("customers_schema" if adapter.type() == 'spark' else "customers_database/customers_schema")
+            ~ " and customers_table") }}
     {%- endif -%}
     {%- set alias = checked_identifier(input_setting('customers_database') or 'customer_input',
         'customers_database') -%}
@@ -325,7 +349,8 @@
         <attribute>_raw..., input_source
 
     input_row is the 1-based position in the file or seed; a table has no order, so its rows
-    are numbered in the order of their values (give a key column to identify customers).
+    are numbered in the order of their values, blanks last, the same on every adapter (give a
+    key column to identify customers).
     customer_id_raw is null when no key column is mapped. Input-level problems (missing file,
     table or column, no data rows) stop the build with a message naming the input and column.
 -#}
@@ -354,7 +379,9 @@
     {%- if kind == 'seed' -%}
         {%- set position = seed_row_position() -%}
     {%- else -%}
-        {%- set position = 'row_number() over (order by ' ~ read.values() | join(', ') ~ ')' -%}
+        {#- Nulls last, spelled out: DuckDB's default, while Spark puts them first. -#}
+        {%- set position = 'row_number() over (order by ' ~ read.values() | join(' nulls last, ')
+            ~ ' nulls last)' -%}
     {%- endif -%}
     select
         cast({{ position }} as bigint) as input_row,
