@@ -1,11 +1,14 @@
 """Fixtures of the Spark suite (`make test-spark`): one Spark build and one DuckDB build.
 
-Both builds run once per session. The DuckDB build runs in a subprocess while the Spark build
-runs in this process (dbt in-process, sharing the SparkSession with the tests).
+Both builds read the same customer table through the dbt source customer_input.customers
+(crm_accounts.py): on Spark a metastore table, on DuckDB a table of the build database. Both
+run once per session. The DuckDB build runs in a subprocess while the Spark build runs in this
+process (dbt in-process, sharing the SparkSession with the tests).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -17,6 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from crm_accounts import TABLE_VARS, write_duckdb_table, write_spark_table  # noqa: E402
 from harness import PROJECT_ROOT, SparkBuild, build_on_local_spark  # noqa: E402
 
 DBT = str(Path(sys.executable).with_name("dbt"))
@@ -44,8 +48,10 @@ class DuckDBBuild:
 
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory) -> tuple[SparkBuild, DuckDBBuild]:
-    """The embedded data built on local Spark (harness) and on DuckDB (`dbt build`)."""
+    """The customer table built on local Spark (harness) and on DuckDB (`dbt build`)."""
     duck_dir = tmp_path_factory.mktemp("duckdb")
+    table_vars = ["--vars", json.dumps(TABLE_VARS)]
+    write_duckdb_table(duck_dir / "segments.duckdb")
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
@@ -57,7 +63,7 @@ def builds(tmp_path_factory) -> tuple[SparkBuild, DuckDBBuild]:
         "OMP_NUM_THREADS": "1",
     }
     duck = subprocess.Popen(
-        [DBT, "build", "--target", "dev"],
+        [DBT, "build", "--target", "dev", *table_vars],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -65,7 +71,9 @@ def builds(tmp_path_factory) -> tuple[SparkBuild, DuckDBBuild]:
         text=True,
     )
     try:
-        spark_build = build_on_local_spark(tmp_path_factory.mktemp("spark"))
+        spark_build = build_on_local_spark(
+            tmp_path_factory.mktemp("spark"), table_vars, before_models=write_spark_table
+        )
     finally:
         output, _ = duck.communicate(timeout=900)
     assert duck.returncode == 0, output[-5000:]

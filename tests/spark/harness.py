@@ -7,7 +7,9 @@ Spark only through Databricks. This harness stands in for Databricks' part:
 2. Every model gets a *Python depth*: the largest number of Python models on a path from a seed
    to it (itself included). Python models of depth d only ref models of depth < d, and SQL
    models of depth d only ref models of depth <= d.
-3. ``dbt seed``; then for d = 0, 1, 2, ...: each Python model of depth d is run by calling its
+3. ``dbt seed`` (which starts Spark); then ``before_models(spark)`` if given, e.g. to write the
+   warehouse table the source ``customer_input.customers`` reads; then for d = 0, 1, 2, ...:
+   each Python model of depth d is run by calling its
    file's ``model(dbt, session)`` with the local SparkSession and a stand-in ``dbt`` object
    (``ref`` returns the Spark DataFrame of the ref'd table, ``config.get`` the model's rendered
    config, as on Databricks), and the returned DataFrame is written as the model's table (Parquet,
@@ -17,7 +19,7 @@ Spark only through Databricks. This harness stands in for Databricks' part:
 dbt runs in this process (``dbtRunner``), so dbt and the harness share one SparkSession, one JVM
 and one Derby metastore (Derby allows one process): the JVM starts once (~20 s), not per step.
 
-Run it directly to build on Spark:  ``python tests/spark/harness.py [work_dir]``.
+Run it directly to build on Spark:  ``python tests/spark/harness.py [work_dir] [dbt args]``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,16 +43,23 @@ class HarnessError(RuntimeError):
 
 @dataclass
 class SparkBuild:
-    """What the harness built: where, the SparkSession, each step's seconds."""
+    """What the harness built: where, the SparkSession, the manifest, each step's seconds."""
 
     work_dir: Path
     spark: object
     schemas: dict[str, str]
+    manifest: object
+    runner: object
     timings: list[tuple[str, float]] = field(default_factory=list)
 
     def table(self, model_name: str):
         """The Spark DataFrame of a built model or seed."""
         return self.spark.table(self.schemas[model_name] + "." + model_name)
+
+    def invoke(self, args: list[str]):
+        """Another dbt command on the `spark` target, in this process and session (the build's
+        extra arguments are not repeated): dbt's result, failed or not."""
+        return self.runner.invoke([*args, "--target", TARGET])
 
 
 def spark_environment(work_dir: Path) -> dict[str, str]:
@@ -150,10 +160,15 @@ def run_python_model(node, spark, relations: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def build_on_local_spark(work_dir: Path, extra_args: list[str] | None = None) -> SparkBuild:
+def build_on_local_spark(
+    work_dir: Path,
+    extra_args: list[str] | None = None,
+    before_models: Callable[[object], None] | None = None,
+) -> SparkBuild:
     """Seeds, SQL models, Python models and tests of the project, on a local Spark session.
 
     ``extra_args`` go to every dbt command (e.g. ``["--vars", "{n_segments: 6}"]``).
+    ``before_models(spark)`` runs once Spark is up (after ``dbt seed``), before any model.
     """
     from dbt.cli.main import dbtRunner
     from pyspark.sql import SparkSession
@@ -184,6 +199,10 @@ def build_on_local_spark(work_dir: Path, extra_args: list[str] | None = None) ->
     step("dbt seed (starts Spark)", ["seed"])
     spark = SparkSession.builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if before_models is not None:
+        started = time.perf_counter()
+        before_models(spark)
+        timings.append((f"before models ({before_models.__name__})", time.perf_counter() - started))
     for depth in range(max(depths.values()) + 1):
         at_depth = sorted(
             (n for n in models.values() if depths[n.unique_id] == depth), key=lambda n: n.name
@@ -198,7 +217,14 @@ def build_on_local_spark(work_dir: Path, extra_args: list[str] | None = None) ->
                 ["run", "--select", *sql_models],
             )
     step("dbt test", ["test"])
-    return SparkBuild(work_dir=work_dir, spark=spark, schemas=schemas, timings=timings)
+    return SparkBuild(
+        work_dir=work_dir,
+        spark=spark,
+        schemas=schemas,
+        manifest=manifest,
+        runner=runner,
+        timings=timings,
+    )
 
 
 def main(argv: list[str]) -> int:

