@@ -35,7 +35,7 @@ VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
+.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,7 +53,18 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: chromium not found and cannot install it (not root): the report test will fail"; fi; }
 
-setup: $(STAMP) chromium
+# An older DuckDB reader, in a virtualenv of its own, for the test that opens the serving file
+# the way DuckDB 1.x tools (duckdb CLI 1.x, Evidence, JDBC/ODBC drivers) do. 1.0.0 is the oldest
+# release the serving file's storage format (v1.0.0) supports. ~10 s on a first install.
+OLD_DUCKDB_VERSION ?= 1.0.0
+VENV_OLD_DUCKDB ?= .venv-duckdb-$(OLD_DUCKDB_VERSION)
+$(VENV_OLD_DUCKDB)/.installed:
+	@test -x $(VENV_OLD_DUCKDB)/bin/python || $(PYTHON) -m venv $(VENV_OLD_DUCKDB)
+	$(VENV_OLD_DUCKDB)/bin/python -m pip install --quiet --disable-pip-version-check duckdb==$(OLD_DUCKDB_VERSION)
+	@touch $@
+old-duckdb-reader: $(VENV_OLD_DUCKDB)/.installed
+
+setup: $(STAMP) chromium old-duckdb-reader
 
 # The file BI tools read; `make build` replaces it only after a fully successful dbt build.
 SERVING_PATH ?= customer_segmentation_serving.duckdb

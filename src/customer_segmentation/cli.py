@@ -87,7 +87,12 @@ def _run_publish(args: argparse.Namespace) -> int:
     from customer_segmentation.publish import publish_marts
 
     run_results = None if args.no_run_results_check else args.run_results
-    publication = publish_marts(args.database, args.serving_path, run_results_path=run_results)
+    publication = publish_marts(
+        args.database,
+        args.serving_path,
+        manifest_path=args.manifest,
+        run_results_path=run_results,
+    )
     counts = ", ".join(f"{mart} {rows:,}" for mart, rows in publication.row_counts.items())
     print(
         f"published build {publication.build_id} to {publication.serving_path} "
@@ -102,10 +107,11 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
         "publish",
         help="after a successful dbt build, swap the marts into the serving database BI tools read",
         description=(
-            "Copy every table of schema marts from the build database into a new read-only "
-            "serving database and atomically replace the previous one. Refuses when the last "
-            "dbt command was not a fully successful `dbt build`, so a failed build leaves the "
-            "last good publication in place."
+            "Copy the project's marts (the models of schema marts in dbt's manifest) from the "
+            "build database into a new read-only serving database, in a storage format every "
+            "DuckDB reader from 1.0 on opens, and atomically replace the previous one. Refuses "
+            "when the last dbt command was not a fully successful `dbt build`, so a failed "
+            "build leaves the last good publication in place."
         ),
     )
     parser.add_argument(
@@ -127,6 +133,12 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
         default=os.path.join(target_path, "run_results.json"),
         help="dbt's run_results.json, checked to record a successful `dbt build` "
         "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
+    )
+    parser.add_argument(
+        "--manifest",
+        default=os.path.join(target_path, "manifest.json"),
+        help="dbt's manifest.json of that build: exactly its models of schema marts are "
+        "published (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json)",
     )
     parser.add_argument(
         "--no-run-results-check",

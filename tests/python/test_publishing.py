@@ -15,7 +15,13 @@ import duckdb
 import pytest
 
 from conftest import PROJECT_ROOT
-from customer_segmentation.publish import PublishError, publish_marts, read_publication
+from customer_segmentation.publish import (
+    SERVING_STORAGE_VERSION,
+    PublishError,
+    project_marts,
+    publish_marts,
+    read_publication,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -83,8 +89,13 @@ def published(embedded_build, tmp_path_factory) -> Path:
     """A work dir whose serving database holds the embedded build, published."""
     work = tmp_path_factory.mktemp("published")
     shutil.copy(embedded_build.database, work / "build.duckdb")
-    run_results = embedded_build.database.parent / "target" / "run_results.json"
-    publish_marts(work / "build.duckdb", work / "serving.duckdb", run_results_path=run_results)
+    target = embedded_build.database.parent / "target"
+    publish_marts(
+        work / "build.duckdb",
+        work / "serving.duckdb",
+        manifest_path=target / "manifest.json",
+        run_results_path=target / "run_results.json",
+    )
     return work
 
 
@@ -154,6 +165,7 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
         publish_marts(
             published / "build.duckdb",
             serving,
+            manifest_path=published / "target" / "manifest.json",
             run_results_path=published / "target" / "run_results.json",
         )
     assert read_publication(serving) == before
@@ -163,7 +175,12 @@ def test_publish_refuses_a_command_other_than_build(tmp_path):
     run_results = tmp_path / "run_results.json"
     run_results.write_text(json.dumps({"args": {"which": "run"}, "results": []}))
     with pytest.raises(PublishError, match="was `dbt run`, not `dbt build`"):
-        publish_marts(tmp_path / "x.duckdb", tmp_path / "s.duckdb", run_results_path=run_results)
+        publish_marts(
+            tmp_path / "x.duckdb",
+            tmp_path / "s.duckdb",
+            manifest_path=tmp_path / "manifest.json",
+            run_results_path=run_results,
+        )
 
 
 def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
@@ -201,3 +218,108 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
         "customer-segmentation publish: error: the last dbt build did not succeed"
     )
     assert "model.customer_segmentation.kmeans_fit (error); 1 skipped" in error
+
+
+def serving_relations(serving: Path) -> set[str]:
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        return {
+            row[0]
+            for row in connection.sql(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+
+
+def test_a_model_removed_from_the_project_is_not_published(embedded_build, tmp_path):
+    """dbt never drops the table of a deleted model: publishing follows the manifest instead."""
+    build = tmp_path / "build.duckdb"
+    shutil.copy(embedded_build.database, build)
+    with duckdb.connect(str(build)) as connection:
+        # What a model deleted from the project leaves behind in the build database.
+        connection.execute("create table marts.mart_retired as select 1 as x")
+        connection.execute("create view marts.mart_retired_view as select 2 as y")
+    target = embedded_build.database.parent / "target"
+    manifest = target / "manifest.json"
+    publication = publish_marts(
+        build,
+        tmp_path / "serving.duckdb",
+        manifest_path=manifest,
+        run_results_path=target / "run_results.json",
+    )
+    expected = project_marts(manifest)
+    assert "mart_retired" not in expected and "dim_segments" in expected
+    assert sorted(publication.row_counts) == expected
+    published = serving_relations(tmp_path / "serving.duckdb")
+    assert published == {*expected, "build_info", "published_marts"}
+    assert sorted(read_publication(tmp_path / "serving.duckdb")["row_counts"]) == expected
+
+    # The manifest of a project that dropped a model that is still built here: not published.
+    trimmed = json.loads(manifest.read_text())
+    del trimmed["nodes"]["model.customer_segmentation.mart_segment_region_channel"]
+    trimmed_path = tmp_path / "manifest.json"
+    trimmed_path.write_text(json.dumps(trimmed))
+    publish_marts(build, tmp_path / "serving.duckdb", manifest_path=trimmed_path)
+    assert "mart_segment_region_channel" not in serving_relations(tmp_path / "serving.duckdb")
+
+
+def write_manifest(path: Path, nodes: dict, invocation_id: str = "abc") -> Path:
+    path.write_text(json.dumps({"metadata": {"invocation_id": invocation_id}, "nodes": nodes}))
+    return path
+
+
+def model(schema: str, alias: str, materialized: str = "table") -> dict:
+    return {
+        "resource_type": "model",
+        "name": alias.split("_v")[0],
+        "alias": alias,
+        "schema": schema,
+        "config": {"materialized": materialized},
+    }
+
+
+def test_project_marts_reads_the_manifest(tmp_path):
+    manifest = write_manifest(
+        tmp_path / "manifest.json",
+        {
+            "model.p.b": model("marts", "b", "view"),
+            "model.p.a_v2": model("marts", "a_v2"),
+            "model.p.e": model("marts", "e", "ephemeral"),
+            "model.p.s": model("staging", "s"),
+            "seed.p.c": {**model("marts", "c"), "resource_type": "seed"},
+        },
+    )
+    assert project_marts(manifest) == ["a_v2", "b"]
+    assert project_marts(manifest, "abc") == ["a_v2", "b"]
+    with pytest.raises(PublishError, match="comes from another dbt command"):
+        project_marts(manifest, "other")
+    with pytest.raises(PublishError, match="defines no model in schema marts"):
+        project_marts(write_manifest(tmp_path / "empty.json", {"model.p.s": model("raw", "s")}))
+    with pytest.raises(PublishError, match="no dbt manifest at"):
+        project_marts(tmp_path / "missing.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(PublishError, match="cannot read the dbt manifest"):
+        project_marts(tmp_path / "broken.json")
+
+
+def test_publish_names_a_mart_the_build_lacks(embedded_build, tmp_path):
+    manifest = json.loads((embedded_build.database.parent / "target" / "manifest.json").read_text())
+    manifest["nodes"]["model.customer_segmentation.mart_new"] = model("marts", "mart_new")
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(PublishError, match="lacks mart_new"):
+        publish_marts(embedded_build.database, tmp_path / "serving.duckdb", manifest_path=path)
+    assert not (tmp_path / "serving.duckdb").exists()
+
+
+def test_serving_file_is_written_in_the_old_storage_format(published):
+    """The header's storage version is what a reader compares ("version number 69, but we can
+    only read ..."): 64 is DuckDB 1.0's format, which every reader from 1.0 on accepts."""
+    header = (published / "serving.duckdb").read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert int.from_bytes(header[12:20], "little") == 64
+    assert SERVING_STORAGE_VERSION == "v1.0.0"
+    with duckdb.connect(str(published / "serving.duckdb"), read_only=True) as connection:
+        ((tags,),) = connection.sql(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchall()
+    assert tags["storage_version"].startswith(SERVING_STORAGE_VERSION)
