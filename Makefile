@@ -5,6 +5,13 @@
 #   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
+# The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
+# its state in SUPERSET_HOME, default .superset; both outside git):
+#   make dashboard        build and publish if needed, start Superset on 127.0.0.1:SUPERSET_PORT
+#                         (default 8088) with the shipped dashboard; prints the URL and login
+#   make dashboard-stop   stop it (by the pid it recorded)
+#   make dashboard-export write the running dashboard back to dashboard/export (after UI edits)
+#   make test-dashboard   start it, check every chart's rows, screenshot it, rebuild, stop
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
 # The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
 #   make build-spark  the whole project, Python models included, on a local Spark
@@ -36,6 +43,7 @@ BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
+.PHONY: setup-superset chromium-driver dashboard dashboard-stop dashboard-export test-dashboard dashboard-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -129,6 +137,52 @@ build-spark: setup-spark
 
 test-spark: setup-spark
 	$(BIN_SPARK)/python -m pytest tests/spark
+
+VENV_SUPERSET ?= .venv-superset
+SUPERSET_HOME ?= .superset
+SUPERSET_PORT ?= 8088
+STAMP_SUPERSET := $(VENV_SUPERSET)/.installed-$(shell cat dashboard/requirements-superset.txt dashboard/constraints-superset.txt | cksum | cut -d' ' -f1)
+DASHBOARD_ARGS = --superset-venv $(VENV_SUPERSET) --home $(SUPERSET_HOME) --serving-path $(SERVING_PATH) --port $(SUPERSET_PORT)
+
+# Superset in a virtualenv of its own (~1 min, ~900 MB; see dashboard/requirements-superset.txt).
+$(STAMP_SUPERSET): dashboard/requirements-superset.txt dashboard/constraints-superset.txt
+	@test -x $(VENV_SUPERSET)/bin/python || $(PYTHON) -m venv $(VENV_SUPERSET)
+	$(VENV_SUPERSET)/bin/python -m pip install --quiet --disable-pip-version-check \
+	    -r dashboard/requirements-superset.txt -c dashboard/constraints-superset.txt
+	@rm -f $(VENV_SUPERSET)/.installed-*
+	@touch $@
+
+setup-superset: $(STAMP_SUPERSET)
+
+# The dashboard test drives headless Chromium through Debian's chromedriver (same version).
+chromium-driver: chromium
+	@command -v chromedriver >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium-driver (drives headless Chromium for the dashboard test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver >/dev/null; \
+	  else echo "warning: chromedriver not found and cannot install it (not root): the dashboard test will fail"; fi; }
+
+$(SERVING_PATH):
+	$(MAKE) build
+
+dashboard: setup setup-superset $(SERVING_PATH)
+	$(BIN)/customer-segmentation dashboard start $(DASHBOARD_ARGS)
+
+dashboard-stop: setup
+	$(BIN)/customer-segmentation dashboard stop $(DASHBOARD_ARGS)
+
+dashboard-export: setup
+	$(BIN)/customer-segmentation dashboard export $(DASHBOARD_ARGS)
+
+# Starts its own Superset (temporary home, free port, its own build and serving file), so a
+# dashboard you run is not touched. Measured on 2 cores: see .ci/run.
+test-dashboard: setup setup-superset chromium-driver
+	VENV_SUPERSET=$(abspath $(VENV_SUPERSET)) $(BIN)/python -m pytest -p no:cacheprovider tests/dashboard
+
+# Refresh the README's screenshot of the dashboard (from the running `make dashboard`).
+dashboard-screenshot: setup-superset chromium-driver
+	$(VENV_SUPERSET)/bin/python dashboard/screenshot.py --url http://127.0.0.1:$(SUPERSET_PORT) \
+	    --password-file $(SUPERSET_HOME)/admin_password --out docs/images/dashboard.png
 
 bench: setup
 	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)

@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 __all__ = ["build_parser", "main"]
 
@@ -226,12 +227,84 @@ def _add_compare_builds_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_compare_builds)
 
 
+def _run_dashboard(args: argparse.Namespace) -> int:
+    """Handler of ``dashboard``: start, stop or export the local Superset dashboard."""
+    from customer_segmentation import dashboard
+
+    home = dashboard.SupersetHome(Path(args.home).resolve())
+    if args.action == "stop":
+        pid = dashboard.stop(home.root)
+        print(f"stopped Superset (pid {pid})" if pid else f"Superset is not running ({home.root})")
+        return 0
+    if args.action == "export":
+        url = f"http://127.0.0.1:{args.port}"
+        password = home.admin_password.read_text(encoding="ascii").strip()
+        client = dashboard.SupersetClient(url).login(dashboard.ADMIN_USERNAME, password)
+        zip_bytes = client.export_dashboard(client.dashboard(dashboard.DASHBOARD_SLUG)["id"])
+        written = dashboard.write_export(zip_bytes, args.export_dir)
+        print(f"wrote {len(written)} files of the dashboard's export to {args.export_dir}")
+        return 0
+    started = dashboard.start(args.superset_venv, home.root, args.serving_path, port=args.port)
+    state = "already running" if started.already_running else f"started in {started.seconds:.0f} s"
+    print(
+        f"Superset {state} (pid {started.pid}; `make dashboard-stop` stops it), reading "
+        f"{os.path.abspath(args.serving_path)} read-only:\n"
+        f"  {started.url}/superset/dashboard/{dashboard.DASHBOARD_SLUG}/"
+    )
+    if started.password_created:
+        print(
+            f"  login: {dashboard.ADMIN_USERNAME}  password: {started.password}\n"
+            f"  (shown this once; kept in {home.admin_password}, readable by you only)"
+        )
+    else:
+        print(
+            f"  login: {dashboard.ADMIN_USERNAME}  password: `cat {home.admin_password}` "
+            "(readable by you only)"
+        )
+    return 0
+
+
+def _add_dashboard_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "dashboard",
+        help="run the shipped Superset dashboard over the serving file (make dashboard)",
+        description=(
+            "start: initialise Superset (metadata database, generated secret key and admin "
+            "password in --home), import dashboard/export with the serving file registered "
+            "read-only, and serve it on 127.0.0.1. stop: end that server by its pid. export: "
+            "write the running dashboard back to dashboard/export (after editing it in the UI)."
+        ),
+    )
+    parser.add_argument("action", choices=("start", "stop", "export"))
+    parser.add_argument(
+        "--superset-venv", default=".venv-superset", help="Superset's virtualenv (.venv-superset)"
+    )
+    parser.add_argument(
+        "--home",
+        default=os.environ.get("CUSTOMER_SEGMENTATION_SUPERSET_HOME", ".superset"),
+        help="Superset's state: metadata database, secret key, password, pid, log (.superset)",
+    )
+    parser.add_argument(
+        "--serving-path",
+        default=os.environ.get(
+            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
+        ),
+        help="the published serving file the dashboard reads",
+    )
+    parser.add_argument("--port", type=int, default=8088, help="port on 127.0.0.1 (8088)")
+    parser.add_argument(
+        "--export-dir", default="dashboard/export", help="where export writes (dashboard/export)"
+    )
+    parser.set_defaults(handler=_run_dashboard)
+
+
 #: Registrars of the subcommands, in the order ``--help`` lists them.
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate_parser,
     _add_publish_parser,
     _add_report_parser,
     _add_compare_builds_parser,
+    _add_dashboard_parser,
 )
 
 
