@@ -150,10 +150,10 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    """Handler of ``report``: render the HTML report of a built DuckDB file."""
+    """Handler of ``report``: render the HTML report of the serving (or a build) file."""
     from customer_segmentation.report import write_report
 
-    report = write_report(args.database, args.out)
+    report = write_report(args.database, args.out, run_results_path=args.run_results)
     print(
         f"wrote {args.out}: {len(report.rendered)} sections in {report.seconds:.1f} s"
         + "".join(
@@ -161,22 +161,40 @@ def _run_report(args: argparse.Namespace) -> int:
             for key, missing in report.skipped.items()
         )
     )
+    if report.warning:
+        print(
+            "warning: the report shows the last published build, not dbt's latest build "
+            "(which failed, is not published, or is not a publication): see the note at its top",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
+    target_path = os.environ.get("DBT_TARGET_PATH", "target")
     parser = subparsers.add_parser(
         "report",
-        help="render the self-contained HTML report from the marts",
+        help="render the self-contained HTML report from the published marts",
         description=(
-            "Read the marts of a built DuckDB file (read-only) and write one self-contained "
-            "HTML page with the segmentation's pictures and tables (images embedded)."
+            "Read the marts of the published serving file (read-only; the last build that "
+            "passed every test) and write one self-contained HTML page: one card per segment, "
+            "the channel and region findings, then the method. The page names the build it "
+            "shows and warns when dbt's latest run_results.json records a later failed build."
         ),
     )
     parser.add_argument(
         "--database",
-        default="customer_segmentation.duckdb",
-        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
+        default=os.environ.get(
+            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
+        ),
+        help="DuckDB file to read (default: the serving file, $CUSTOMER_SEGMENTATION_"
+        "SERVING_PATH or customer_segmentation_serving.duckdb)",
+    )
+    parser.add_argument(
+        "--run-results",
+        default=os.path.join(target_path, "run_results.json"),
+        help="dbt's latest run_results.json, to tell a later failed build "
+        "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
     )
     parser.add_argument(
         "--out",

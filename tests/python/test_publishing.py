@@ -50,11 +50,12 @@ def export_marts(database: Path, out_dir: Path) -> dict[str, bytes]:
     return exported
 
 
-def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
-    """`make build` into work/ (build database, dbt target, serving database all there).
+def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.CompletedProcess:
+    """`make build` or `make report` in work/ (build database, dbt target, serving database and
+    report all there).
 
-    Falls back to the two commands make build runs when the virtualenv was not set up by make
-    (make would reinstall it first)."""
+    Falls back to the commands make runs when the virtualenv was not set up by make (make
+    would reinstall it first)."""
     env = {
         **os.environ,
         "DBT_DUCKDB_PATH": str(work / "build.duckdb"),
@@ -62,9 +63,14 @@ def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
         "DBT_LOG_PATH": str(work / "logs"),
         "OMP_NUM_THREADS": "1",
     }
-    make_vars = [f"VENV={VENV}", f"SERVING_PATH={work / 'serving.duckdb'}", f"DBT_ARGS={dbt_args}"]
+    make_vars = [
+        f"VENV={VENV}",
+        f"SERVING_PATH={work / 'serving.duckdb'}",
+        f"REPORT={work / 'report.html'}",
+        f"DBT_ARGS={dbt_args}",
+    ]
     dry_run = subprocess.run(
-        ["make", "-n", "build", *make_vars],
+        ["make", "-n", target, *make_vars],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -72,16 +78,22 @@ def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
     )
     if dry_run.returncode == 0 and "pip install" not in dry_run.stdout:
         return subprocess.run(
-            ["make", "build", *make_vars], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+            ["make", target, *make_vars], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
         )
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
-    command = (
-        f"{VENV}/bin/dbt build {dbt_args} && {VENV}/bin/customer-segmentation publish "
-        f"--serving-path {work / 'serving.duckdb'}"
-    )
+    cli = f"{VENV}/bin/customer-segmentation"
+    command = {
+        "build": f"{VENV}/bin/dbt build {dbt_args} && {cli} publish "
+        f"--serving-path {work / 'serving.duckdb'}",
+        "report": f"{cli} report --database {work / 'serving.duckdb'} --out {work / 'report.html'}",
+    }[target]
     return subprocess.run(
         ["bash", "-c", command], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
     )
+
+
+def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
+    return make_target(work, "build", dbt_args)
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +171,16 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     assert read_publication(serving) == before
     assert export_marts(serving, tmp_path / "after") == before_marts
     assert serving.read_bytes() == before_bytes
+
+    # `make report` after the failed build shows the last published build and says so.
+    reported = make_target(published, "report")
+    assert reported.returncode == 0, (reported.stdout + reported.stderr)[-3000:]
+    page = (published / "report.html").read_text(encoding="utf-8")
+    assert f"Build <b>{before['build_id']}</b>" in page
+    assert "failed</b>, so it was not published" in page and "kmeans_fit (error)" in page
+    customers = before["row_counts"]["fct_customer_segments"]
+    assert f"<b>{customers:,}</b> customers in" in page
+    assert "warning: the report shows the last published build" in reported.stderr
 
     # Publishing by hand after the failed build is refused too, naming the failed node.
     with pytest.raises(PublishError, match="kmeans_fit"):
