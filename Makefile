@@ -119,8 +119,8 @@ docs: setup $(DATABASE)
 # renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
 # scratch file, so it never creates an empty customer_segmentation.duckdb.
 lint: setup
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models dashboard
+	$(BIN)/ruff format --check src tests python_models dashboard
 	@mkdir -p target
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
 
