@@ -34,6 +34,18 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _serving_path_default() -> str:
+    """The serving file: $CUSTOMER_SEGMENTATION_SERVING_PATH or the project's default name."""
+    return os.environ.get(
+        "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
+    )
+
+
+def _dbt_target_file(name: str) -> str:
+    """A file of dbt's target directory ($DBT_TARGET_PATH or target)."""
+    return os.path.join(os.environ.get("DBT_TARGET_PATH", "target"), name)
+
+
 def _human_bytes(n_bytes: int) -> str:
     size = float(n_bytes)
     if size < 1024:
@@ -103,7 +115,6 @@ def _run_publish(args: argparse.Namespace) -> int:
 
 
 def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
-    target_path = os.environ.get("DBT_TARGET_PATH", "target")
     parser = subparsers.add_parser(
         "publish",
         help="after a successful dbt build, swap the marts into the serving database BI tools read",
@@ -123,21 +134,19 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--serving-path",
-        default=os.environ.get(
-            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
-        ),
+        default=_serving_path_default(),
         help="the file BI tools read (default: $CUSTOMER_SEGMENTATION_SERVING_PATH or "
         "customer_segmentation_serving.duckdb)",
     )
     parser.add_argument(
         "--run-results",
-        default=os.path.join(target_path, "run_results.json"),
+        default=_dbt_target_file("run_results.json"),
         help="dbt's run_results.json, checked to record a successful `dbt build` "
         "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
     )
     parser.add_argument(
         "--manifest",
-        default=os.path.join(target_path, "manifest.json"),
+        default=_dbt_target_file("manifest.json"),
         help="dbt's manifest.json of that build: exactly its models of schema marts are "
         "published (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json)",
     )
@@ -171,7 +180,6 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
-    target_path = os.environ.get("DBT_TARGET_PATH", "target")
     parser = subparsers.add_parser(
         "report",
         help="render the self-contained HTML report from the published marts",
@@ -184,15 +192,13 @@ def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--database",
-        default=os.environ.get(
-            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
-        ),
+        default=_serving_path_default(),
         help="DuckDB file to read (default: the serving file, $CUSTOMER_SEGMENTATION_"
         "SERVING_PATH or customer_segmentation_serving.duckdb)",
     )
     parser.add_argument(
         "--run-results",
-        default=os.path.join(target_path, "run_results.json"),
+        default=_dbt_target_file("run_results.json"),
         help="dbt's latest run_results.json, to tell a later failed build "
         "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
     )
@@ -304,9 +310,7 @@ def _add_dashboard_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--serving-path",
-        default=os.environ.get(
-            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
-        ),
+        default=_serving_path_default(),
         help="the published serving file the dashboard reads",
     )
     parser.add_argument("--port", type=int, default=8088, help="port on 127.0.0.1 (8088)")

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, publish_embedded
 from customer_segmentation.publish import (
     SERVING_STORAGE_VERSION,
     PublishError,
@@ -101,13 +101,7 @@ def published(embedded_build, tmp_path_factory) -> Path:
     """A work dir whose serving database holds the embedded build, published."""
     work = tmp_path_factory.mktemp("published")
     shutil.copy(embedded_build.database, work / "build.duckdb")
-    target = embedded_build.database.parent / "target"
-    publish_marts(
-        work / "build.duckdb",
-        work / "serving.duckdb",
-        manifest_path=target / "manifest.json",
-        run_results_path=target / "run_results.json",
-    )
+    publish_embedded(embedded_build, work / "build.duckdb", work / "serving.duckdb")
     return work
 
 

@@ -22,7 +22,6 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from customer_segmentation import report
 from customer_segmentation.cli import main as cli_main
 from customer_segmentation.hierarchical import linkage_to_frame
-from customer_segmentation.publish import publish_marts
 
 # ---------------------------------------------------------------------------- figure helpers
 
@@ -325,20 +324,6 @@ def test_write_report_names_a_missing_database(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the real report
-
-
-@pytest.fixture(scope="module")
-def embedded_serving(embedded_build, tmp_path_factory) -> Path:
-    """The embedded build, published as `make build` does."""
-    serving = tmp_path_factory.mktemp("report-serving") / "serving.duckdb"
-    target = embedded_build.database.parent / "target"
-    publish_marts(
-        embedded_build.database,
-        serving,
-        manifest_path=target / "manifest.json",
-        run_results_path=target / "run_results.json",
-    )
-    return serving
 
 
 @pytest.fixture(scope="module")

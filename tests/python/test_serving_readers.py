@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import duckdb
 import pytest
 
 from conftest import PROJECT_ROOT
-from customer_segmentation.publish import publish_marts
 
 pytestmark = pytest.mark.integration
 
@@ -70,27 +68,14 @@ def comparable(rows: list) -> list:
     return [[value(v) for v in row] for row in rows]
 
 
-@pytest.fixture(scope="module")
-def serving(embedded_build, tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("readers")
-    shutil.copy(embedded_build.database, work / "build.duckdb")
-    target = embedded_build.database.parent / "target"
-    publish_marts(
-        work / "build.duckdb",
-        work / "serving.duckdb",
-        manifest_path=target / "manifest.json",
-        run_results_path=target / "run_results.json",
-    )
-    return work / "serving.duckdb"
-
-
 def test_readme_has_the_queries():
     queries = readme_queries()
     assert len(queries) >= 7
     assert any(":region" in q for q in queries)
 
 
-def test_duckdb_1_0_opens_the_serving_file_and_runs_the_readme_queries(serving):
+def test_duckdb_1_0_opens_the_serving_file_and_runs_the_readme_queries(embedded_serving):
+    serving = embedded_serving
     if not OLD_PYTHON.is_file():
         pytest.fail(
             f"{OLD_PYTHON} is missing: `make old-duckdb-reader` (part of `make setup`) installs "
