@@ -180,7 +180,7 @@ dashboard-export: setup
 # Starts its own Superset (temporary home, free port, its own build and serving file), so a
 # dashboard you run is not touched. Measured on 2 cores: see .ci/run.
 test-dashboard: setup setup-superset chromium-driver
-	VENV_SUPERSET=$(abspath $(VENV_SUPERSET)) $(BIN)/python -m pytest -p no:cacheprovider tests/dashboard
+	VENV_SUPERSET=$(abspath $(VENV_SUPERSET)) $(BIN)/python -m pytest -p no:cacheprovider -rP tests/dashboard
 
 # Refresh the README's screenshot of the dashboard (from the running `make dashboard`).
 dashboard-screenshot: setup-superset chromium-driver

@@ -38,7 +38,7 @@ ADMIN_USERNAME = "admin"
 DASHBOARD_SLUG = "customer-segmentation"
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 CONFIG_FILE = PROJECT_ROOT / "dashboard" / "superset_config.py"
-CREATE_ADMIN = PROJECT_ROOT / "dashboard" / "create_admin.py"
+SETUP_SCRIPT = PROJECT_ROOT / "dashboard" / "superset_setup.py"
 EXPORT_DIR = PROJECT_ROOT / "dashboard" / "export"
 
 
@@ -128,48 +128,29 @@ def _run(command: list[str], home: SupersetHome, what: str, **kwargs) -> None:
         raise DashboardError(f"{what} failed (exit {completed.returncode}):\n{tail}")
 
 
-def initialise(venv: Path, home: SupersetHome, password: str) -> bool:
-    """First start only: create the metadata database, roles and the admin user.
+def set_up(venv: Path, home: SupersetHome, password: str, serving_path: Path) -> bool:
+    """Import the shipped dashboard, reading ``serving_path`` (read-only); on the first start
+    also create the metadata database, the roles and the admin user.
 
-    Returns True when it ran, False when ``home`` was already initialised.
+    The import runs on every start, so the dashboard follows the repository and the serving
+    path given. One Superset process does it all (``dashboard/superset_setup.py``). Returns
+    True when this was the first start.
     """
-    if home.initialised.is_file():
-        return False
-    superset = str(venv / "bin" / "superset")
-    _run([superset, "db", "upgrade"], home, "superset db upgrade")
-    _run([superset, "init"], home, "superset init")
-    # The password goes through the environment (readable by this user only), not argv.
-    _run(
-        [str(venv / "bin" / "python"), str(CREATE_ADMIN), ADMIN_USERNAME],
-        home,
-        "creating Superset's admin user",
-        env={"CUSTOMER_SEGMENTATION_SUPERSET_PASSWORD": password},
-    )
-    home.initialised.touch()
-    return True
-
-
-def import_dashboard(venv: Path, home: SupersetHome, serving_path: Path) -> None:
-    """Import the shipped export with the database pointing at ``serving_path`` (read-only).
-
-    Runs on every start, so the dashboard follows the repository and the serving path given.
-    """
+    first = not home.initialised.is_file()
     bundle = import_bundle(EXPORT_DIR, serving_path)
     with tempfile.NamedTemporaryFile(suffix=".zip", dir=home.root) as archive:
         archive.write(bundle)
         archive.flush()
+        command = [str(venv / "bin" / "python"), str(SETUP_SCRIPT), "--import", archive.name]
+        # The password goes through the environment (readable by this user only), not argv.
         _run(
-            [
-                str(venv / "bin" / "superset"),
-                "import-dashboards",
-                "--path",
-                archive.name,
-                "--username",
-                ADMIN_USERNAME,
-            ],
+            [*command, "--username", ADMIN_USERNAME] + (["--initialise"] if first else []),
             home,
-            "importing the dashboard",
+            "setting Superset up" if first else "importing the dashboard",
+            env={"CUSTOMER_SEGMENTATION_SUPERSET_PASSWORD": password},
         )
+    home.initialised.touch()
+    return first
 
 
 def _server_name(home: SupersetHome) -> str:
@@ -255,8 +236,7 @@ def start(
     pid = running_pid(home)
     if pid is not None:
         return Started(url, pid, password, created, True, time.monotonic() - started)
-    initialise(venv, home, password)
-    import_dashboard(venv, home, serving_path.resolve())
+    set_up(venv, home, password, serving_path.resolve())
     command = [
         str(venv / "bin" / "gunicorn"),
         "--bind",
@@ -269,6 +249,8 @@ def start(
         str(threads),
         "--timeout",
         "120",
+        "--graceful-timeout",
+        "5",
         "--name",
         _server_name(home),
         "superset.app:create_app()",
