@@ -117,11 +117,15 @@ docs: setup $(DATABASE)
 # .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it
 # skips files that only define macros. --processes 0: parsing and linting use every core (dbt
 # renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
-# scratch file, so it never creates an empty customer_segmentation.duckdb.
+# scratch file, so it never creates an empty customer_segmentation.duckdb; the code seeds and
+# staging views are built there first, because the one-hot feature columns are read from them
+# when a model compiles.
 lint: setup
 	$(BIN)/ruff check src tests python_models dashboard
 	$(BIN)/ruff format --check src tests python_models dashboard
 	@mkdir -p target
+	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(DBT) build --quiet --target-path target/sqlfluff-target \
+	    --select +stg_customers --resource-type seed --resource-type model
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml

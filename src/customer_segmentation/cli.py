@@ -320,6 +320,38 @@ def _add_dashboard_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_dashboard)
 
 
+def _run_sensitivity(args: argparse.Namespace) -> int:
+    """Handler of ``sensitivity``: the share of customers a changed feature moves."""
+    from customer_segmentation.sensitivity import segment_moves
+
+    moves = segment_moves(args.database, args.feature, args.factor or [0.0, 0.5, 2.0])
+    for factor, share in moves.items():
+        print(f"{args.feature} x {factor:g}: {share:.1%} of customers change k-means segment")
+    return 0
+
+
+def _add_sensitivity_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sensitivity",
+        help="how many customers change segment when one raw feature changes",
+        description=(
+            "Multiply one raw feature of every customer, re-encode with the build's scaler and "
+            "print the share of customers whose nearest k-means centre changes."
+        ),
+    )
+    parser.add_argument(
+        "database",
+        nargs="?",
+        default="customer_segmentation.duckdb",
+        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
+    )
+    parser.add_argument("--feature", default="minutes_watched", help="raw feature to change")
+    parser.add_argument(
+        "--factor", type=float, action="append", help="multiplier (repeatable; default 0, 0.5, 2)"
+    )
+    parser.set_defaults(handler=_run_sensitivity)
+
+
 #: Registrars of the subcommands, in the order ``--help`` lists them.
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate_parser,
@@ -327,6 +359,7 @@ _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_report_parser,
     _add_compare_builds_parser,
     _add_dashboard_parser,
+    _add_sensitivity_parser,
 )
 
 
