@@ -130,6 +130,8 @@ def _cases(tmp: Path) -> dict[str, dict]:
             "source": embedded["channel"].map(CHANNEL_NAMES),
         }
     )
+    # The README's example: a categorical attribute that is only profiled (with blanks).
+    crm["plan"] = [["pro", "basic", ""][i % 3] for i in range(len(crm))]
     crm.to_csv(tmp / "crm.csv", index=False)
     crm_columns = {
         "customer_id": "account_id",
@@ -142,8 +144,17 @@ def _cases(tmp: Path) -> dict[str, dict]:
         "mapped",
         tmp,
         ["build"],
-        {"customers_path": str(tmp / "crm.csv"), "customer_columns": crm_columns},
-        {"segments": SEGMENTS},
+        {
+            "customers_path": str(tmp / "crm.csv"),
+            "customer_columns": crm_columns,
+            "customer_attributes": [{"name": "plan", "type": "categorical", "if_blank": "Unknown"}],
+        },
+        {
+            "segments": SEGMENTS,
+            "plans": "select feature_name, count(*) from marts.segment_centroids "
+            "where not is_segmentation_feature and segmentation_method = 'kmeans' group by 1 "
+            "order by 1",
+        },
     )
 
     # The same export as a table in another schema of the build database, and in another file.
@@ -464,6 +475,9 @@ def _assert_same_segments_as_embedded_by_key(built, name):
 
 def test_a_mapped_crm_export_with_its_own_column_names(built):
     _assert_same_segments_as_embedded_by_key(built, "mapped")
+    # Its plan (categorical, blanks as Unknown) is profiled per segment, not clustered on.
+    plans = dict(_ok(built, "mapped")["plans"])
+    assert plans == {"plan_basic": 8, "plan_pro": 8, "plan_unknown": 8}  # one row per segment
 
 
 def test_a_table_in_another_schema(built):
