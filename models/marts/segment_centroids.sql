@@ -9,6 +9,8 @@
     share of the segment, with center_standardised the z-score of that mean against all
     customers.
 -#}
+-- The profiled categories are known only when the model runs, hence the explicit dependency:
+-- depends_on: {{ ref('int_customer_segments_long') }}
 {%- set features = segmentation_features() %}
 {%- set profiled = profiled_attribute_expressions(features) %}
 

@@ -130,6 +130,8 @@ def _cases(tmp: Path) -> dict[str, dict]:
             "source": embedded["channel"].map(CHANNEL_NAMES),
         }
     )
+    # The README's example: a categorical attribute that is only profiled (with blanks).
+    crm["plan"] = [["pro", "basic", ""][i % 3] for i in range(len(crm))]
     crm.to_csv(tmp / "crm.csv", index=False)
     crm_columns = {
         "customer_id": "account_id",
@@ -142,8 +144,17 @@ def _cases(tmp: Path) -> dict[str, dict]:
         "mapped",
         tmp,
         ["build"],
-        {"customers_path": str(tmp / "crm.csv"), "customer_columns": crm_columns},
-        {"segments": SEGMENTS},
+        {
+            "customers_path": str(tmp / "crm.csv"),
+            "customer_columns": crm_columns,
+            "customer_attributes": [{"name": "plan", "type": "categorical", "if_blank": "Unknown"}],
+        },
+        {
+            "segments": SEGMENTS,
+            "plans": "select feature_name, count(*) from marts.segment_centroids "
+            "where not is_segmentation_feature and segmentation_method = 'kmeans' group by 1 "
+            "order by 1",
+        },
     )
 
     # The same export as a table in another schema of the build database, and in another file.
@@ -311,6 +322,41 @@ def _cases(tmp: Path) -> dict[str, dict]:
         {"rejected": REJECTED, "valid": "select count(*) from intermediate.int_customers_cleaned"},
     )
 
+    # Integer keys: compared by value ('007' is '7'), text that is no integer rejected.
+    integer_rows = [
+        [key, str(10 * i), "5", "1", "2"]
+        for i, key in enumerate(
+            ["1", "2", "007", "7", "x9", " 12 "] + [str(100 + i) for i in range(20)], 1
+        )
+    ]
+    with open(tmp / "integer_keys.csv", "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "minutes_watched", "CLV", "region", "channel"])
+        writer.writerows(integer_rows)
+    cases["integer_keys"] = _case(
+        "integer_keys",
+        tmp,
+        [
+            "build",
+            "--select",
+            "+customers_rejected",
+            "+int_customers_cleaned",
+            "--indirect-selection",
+            "cautious",
+        ],
+        {
+            "customers_path": str(tmp / "integer_keys.csv"),
+            "customer_columns": {"customer_id": "id"},
+            "customer_id_type": "integer",
+            "max_rejected_share": 0.5,
+        },
+        {
+            "rejected": REJECTED,
+            "valid": "select min(customer_id), max(customer_id), count(*), "
+            "any_value(typeof(customer_id)) from intermediate.int_customers_cleaned",
+        },
+    )
+
     # More rejected than the ceiling: 10 % of the rows name a channel the seed lacks.
     ceiling = embedded.drop(columns="row").copy()
     ceiling.loc[ceiling.index % 10 == 0, "channel"] = "TikTok"
@@ -429,6 +475,9 @@ def _assert_same_segments_as_embedded_by_key(built, name):
 
 def test_a_mapped_crm_export_with_its_own_column_names(built):
     _assert_same_segments_as_embedded_by_key(built, "mapped")
+    # Its plan (categorical, blanks as Unknown) is profiled per segment, not clustered on.
+    plans = dict(_ok(built, "mapped")["plans"])
+    assert plans == {"plan_basic": 8, "plan_pro": 8, "plan_unknown": 8}  # one row per segment
 
 
 def test_a_table_in_another_schema(built):
@@ -499,6 +548,17 @@ def test_repeated_and_blank_keys_are_quarantined_naming_the_other_rows(built):
         9: ("customer_id_repeated", "customer_id 'B1' is also on input row(s) 6, 8"),
     }
     assert rows["valid"] == [[40 - 6]]
+
+
+def test_integer_keys_are_compared_as_integers(built):
+    rows = _ok(built, "integer_keys")
+    rejected = {row: (key, rule, reason) for row, key, rule, reason in rows["rejected"]}
+    assert rejected == {
+        3: (7, "customer_id_repeated", "customer_id '007' is also on input row(s) 4"),
+        4: (7, "customer_id_repeated", "customer_id '7' is also on input row(s) 3"),
+        5: (None, "customer_id_not_an_integer", "customer_id is not an integer: x9"),
+    }
+    assert rows["valid"] == [[1, 119, 23, "BIGINT"]]
 
 
 def test_a_rejected_share_above_the_ceiling_fails_with_counts_reasons_and_the_var(built):
