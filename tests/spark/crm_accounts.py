@@ -56,17 +56,17 @@ TABLE_VARS = {
     "customer_attributes": ATTRIBUTES,
 }
 
-REGION_NAMES = {"0": "usa/canada/uk/AUSTRALIA", "1": " Western Europe ", "2": "rest of the world"}
-CHANNEL_NAMES = {
-    "1": "google",
-    "2": "FACEBOOK",
-    "3": "YouTube",
-    "4": "LinkedIn",
-    "5": "twitter",
-    "6": "Instagram",
-    "7": " friend",
-    "8": "other",
-}
+
+def _names_as_typed(seed: str, column: str) -> dict[str, str]:
+    """Code -> the code seed's name for it as people type it: in upper, lower or its own case,
+    some with padding (the build matches names trimmed and in any case)."""
+    lines = pd.read_csv(PROJECT_ROOT / "seeds" / f"{seed}.csv", dtype=str)
+    variants = [str.upper, str.lower, lambda name: f" {name} ", str.lower]
+    return {
+        line[f"{column}_code"]: variants[i % len(variants)](line[f"{column}_name"])
+        for i, line in lines.iterrows()
+    }
+
 
 TEXT_COLUMNS = [
     "account_id",
@@ -134,8 +134,8 @@ def accounts() -> pd.DataFrame:
             "account_id": text_keys(n),
             "watch_minutes": embedded["minutes_watched"],
             "lifetime_value": embedded["CLV"],
-            "market": embedded["region"].map(REGION_NAMES),
-            "source": embedded["channel"].map(CHANNEL_NAMES),
+            "market": embedded["region"].map(_names_as_typed("region_codes", "region")),
+            "source": embedded["channel"].map(_names_as_typed("channel_codes", "channel")),
             "plan": [["basic", "Pro", "", "team"][i % 4] for i in range(n)],
             "courses_completed": [str(i % 7) if i % 11 else "" for i in range(n)],
         }

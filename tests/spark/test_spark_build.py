@@ -72,6 +72,16 @@ def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return frame.sort_values(keys).reset_index(drop=True)
 
 
+def _both(
+    spark_build, duckdb_build, relation: str, columns: list[str], keys: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`columns` of one model ('schema.model') from the DuckDB and the Spark build, by `keys`."""
+    model = relation.split(".")[-1]
+    duck = duckdb_build.frame(f"select {', '.join(columns)} from {relation}")
+    spark = _spark_frame(spark_build, model)[columns]
+    return _sorted(duck, keys), _sorted(spark, keys)
+
+
 def test_every_spark_step_ran(spark_build):
     steps = [name for name, _ in spark_build.timings]
     for model in [
@@ -115,10 +125,11 @@ def test_same_customers_in_the_marts(spark_build, duckdb_build):
         "minutes_watched_was_blank",
         "clv",
     ]
-    query = f"select {', '.join(columns)}, customer_attributes from marts.fct_customer_segments"
-    duck = _sorted(duckdb_build.frame(query), ["customer_id"])
-    spark = _sorted(
-        _spark_frame(spark_build, "fct_customer_segments")[[*columns, "customer_attributes"]],
+    duck, spark = _both(
+        spark_build,
+        duckdb_build,
+        "marts.fct_customer_segments",
+        [*columns, "customer_attributes"],
         ["customer_id"],
     )
     assert len(duck) == len(spark) == 3834
@@ -144,11 +155,9 @@ def test_same_rows_quarantined_with_the_same_positions_and_reasons(spark_build, 
         "rejection_rule",
         "rejection_reason",
     ]
-    duck = _sorted(
-        duckdb_build.frame(f"select {', '.join(columns)} from marts.customers_rejected"),
-        ["input_row"],
+    duck, spark = _both(
+        spark_build, duckdb_build, "marts.customers_rejected", columns, ["input_row"]
     )
-    spark = _sorted(_spark_frame(spark_build, "customers_rejected")[columns], ["input_row"])
     assert sorted(duck["rejection_rule"]) == sorted(rule for rule, _ in BROKEN_ROWS)
     duck["attributes_raw"] = duck["attributes_raw"].map(json.loads)
     spark["attributes_raw"] = spark["attributes_raw"].map(json.loads)
@@ -294,11 +303,9 @@ def test_same_segment_of_every_customer(spark_build, duckdb_build):
         "ward_segment_id",
         "ward_segment_name",
     ]
-    duck = _sorted(
-        duckdb_build.frame(f"select {', '.join(columns)} from marts.fct_customer_segments"),
-        ["customer_id"],
+    duck, spark = _both(
+        spark_build, duckdb_build, "marts.fct_customer_segments", columns, ["customer_id"]
     )
-    spark = _sorted(_spark_frame(spark_build, "fct_customer_segments")[columns], ["customer_id"])
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
 
