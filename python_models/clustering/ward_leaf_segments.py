@@ -11,4 +11,5 @@ def model(dbt, session):
         dbt.ref("int_ward_leaf_centroids"),
         parse_feature_list(dbt.config.get("segmentation_features")),
         n_segments=read_segment_count(dbt.ref("int_segment_count")),
+        run_table=dbt.ref("segmentation_run"),
     )

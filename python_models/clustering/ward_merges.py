@@ -9,4 +9,5 @@ def model(dbt, session):
     return ward_merges(
         dbt.ref("int_ward_leaf_centroids"),
         parse_feature_list(dbt.config.get("segmentation_features")),
+        run_table=dbt.ref("segmentation_run"),
     )

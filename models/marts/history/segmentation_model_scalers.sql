@@ -1,0 +1,37 @@
+{#-
+    KEPT: the scaler of every model version: int_feature_scaler's rows (every column it has,
+    so settings added to it later, such as a transform or a weight per feature, are kept
+    too), one row per version and feature. Scoring with a version standardises with these.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=kept_strategy(),
+    unique_key='model_version',
+    partition_by=kept_partition('model_version'),
+    full_refresh=drop_segmentation_history(),
+    on_schema_change='append_new_columns'
+) }}
+with model_version as (
+
+    select * from {{ ref('int_model_version') }}
+
+),
+
+scaler as (
+
+    select * from {{ ref('int_segmentation_scaler') }}
+
+),
+
+final as (
+
+    select
+        model_version.model_version,
+        scaler.*
+    from scaler
+    cross join model_version
+    where model_version.is_new_version
+
+)
+
+select * from final
