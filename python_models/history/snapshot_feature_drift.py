@@ -11,4 +11,6 @@ def model(dbt, session):
         dbt.ref("int_run_feature_bins"),
         dbt.ref("segmentation_run"),
         parse_feature_list(dbt.config.get("segmentation_features")),
+        channels_table=dbt.ref("stg_channels"),
+        regions_table=dbt.ref("stg_regions"),
     )

@@ -151,7 +151,10 @@ def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
             "segment_match_max_distance", raw["segment_match_max_distance"]
         ),
         segment_match_min_jaccard=_fraction(
-            "segment_match_min_jaccard", raw["segment_match_min_jaccard"], low=0, high=1,
+            "segment_match_min_jaccard",
+            raw["segment_match_min_jaccard"],
+            low=0,
+            high=1,
             inclusive=True,
         ),
         lineage_min_share=_fraction(
@@ -377,9 +380,7 @@ def match_segments(
         overlap = np.zeros((0, k), dtype=np.int64)
     else:
         distances = center_distances(previous_centers, new_centers)
-        overlap = (
-            np.zeros((m, k), dtype=np.int64) if overlap is None else np.asarray(overlap)
-        )
+        overlap = np.zeros((m, k), dtype=np.int64) if overlap is None else np.asarray(overlap)
     similarity = jaccard(overlap) if m else np.zeros((0, k))
     shared = bool(overlap.sum() > 0)
     matched = np.full(k, -1, dtype=np.int64)
@@ -615,11 +616,15 @@ def refit_recommendation(
         return RefitAdvice(True, "Refit recommended: " + "; ".join(triggers) + ".")
     worst = max(feature_psi.items(), key=lambda item: item[1], default=("none", 0.0))
     largest_share = max((abs(v) for v in share_changes.values()), default=0.0)
+    shift = (
+        "no feature shifted (PSI 0)"
+        if worst[1] == 0
+        else f"largest feature shift PSI {worst[1]:.2f} ({words.get(worst[0], worst[0])})"
+    )
     return RefitAdvice(
         False,
-        f"No refit needed: largest feature shift PSI {worst[1]:.2f} ({worst[0]}), largest "
-        f"segment share change {largest_share * 100:.1f} points, mean distance "
-        f"{mean_distance_rise:+.0%}.",
+        f"No refit needed: {shift}, largest segment share change {largest_share * 100:.1f} "
+        f"points, mean distance {mean_distance_rise:+.0%}.",
     )
 
 
@@ -641,8 +646,11 @@ def top_deviations(
     return order, np.take_along_axis(deviation, order, axis=1)
 
 
-def feature_in_words(feature: str, channel_names: Mapping[str, str] | None = None,
-                     region_names: Mapping[str, str] | None = None) -> str:
+def feature_in_words(
+    feature: str,
+    channel_names: Mapping[str, str] | None = None,
+    region_names: Mapping[str, str] | None = None,
+) -> str:
     """A feature's name for people: 'watch time', 'CLV', 'Facebook channel', ..."""
     fixed = {
         "minutes_watched": "watch time",

@@ -206,8 +206,10 @@ def ward_leaves(
             }
         )
         if is_spark_frame(features_table):
-            return features_table.select("customer_id").limit(0).selectExpr(
-                "customer_id", "cast(0 as bigint) as ward_leaf_id"
+            return (
+                features_table.select("customer_id")
+                .limit(0)
+                .selectExpr("customer_id", "cast(0 as bigint) as ward_leaf_id")
             )
         return empty
     if runs_distributed(features_table, spark_collect_max_rows):
@@ -383,7 +385,10 @@ def kmeans_fit(
         if run.scoring:
             tables = {k: to_pandas(v) for k, v in (history_tables or {}).items()}
             frame = versioning.stored_fit_frame(
-                tables["centres"], tables["versions"], tables["segments"], run.model_version,
+                tables["centres"],
+                tables["versions"],
+                tables["segments"],
+                run.model_version,
                 features,
             )
             _log("kmeans_fit", f"no fit: scoring with model version {run.model_version}")
@@ -499,8 +504,14 @@ def _with_segment_identity(
         "kmeans_fit",
         f"segment identity against version {run.previous_model_version}: {kept} of "
         f"{len(frame)} segments keep their id, new ids "
-        + (", ".join(str(i) for i, m in zip(match.segment_ids, match.matched_previous,
-                                            strict=True) if m <= 0) or "none"),
+        + (
+            ", ".join(
+                str(i)
+                for i, m in zip(match.segment_ids, match.matched_previous, strict=True)
+                if m <= 0
+            )
+            or "none"
+        ),
     )
     return frame.sort_values("kmeans_segment_id").reset_index(drop=True)
 

@@ -53,8 +53,10 @@ def typed_frame(columns: Mapping[str, str], template: object, data: dict | None 
     """
     data = data or {}
     frame = pd.DataFrame(
-        {name: pd.Series(data.get(name, []), dtype=_pandas_dtype(kind)) for name, kind in
-         columns.items()}
+        {
+            name: pd.Series(data.get(name, []), dtype=_pandas_dtype(kind))
+            for name, kind in columns.items()
+        }
     )
     if not is_spark_frame(template):
         return frame
@@ -80,7 +82,7 @@ def _plain(value: object) -> object:
 
 
 def _pandas_dtype(kind: str) -> str:
-    return "object" if kind == "str" else kind
+    return "string" if kind == "str" else kind
 
 
 def key_dtype_empty(table: object, key: str = "customer_id") -> np.ndarray:
@@ -188,7 +190,9 @@ def _version_centers(
         index="segment_id", columns="feature_name", values="center_standardised", aggfunc="first"
     )
     order = (
-        rows.drop_duplicates("feature_name").sort_values("feature_position")["feature_name"].tolist()
+        rows.drop_duplicates("feature_name")
+        .sort_values("feature_position")["feature_name"]
+        .tolist()
     )
     wide = wide[order].sort_index()
     return wide.index.to_numpy(dtype=np.int64), order, wide.to_numpy(dtype=np.float64)
@@ -352,7 +356,9 @@ def segment_lineage(
     expected = fit["kmeans_segment_id"].to_numpy(dtype=np.int64)
     if not np.array_equal(match.segment_ids, expected):
         raise ValueError("segment_lineage: the match differs from kmeans_fit's; rebuild both")
-    rows = history.lineage_rows(previous_ids, match, min_share=float(run.values["lineage_min_share"]))
+    rows = history.lineage_rows(
+        previous_ids, match, min_share=float(run.values["lineage_min_share"])
+    )
     rows = rows.fillna(
         {"previous_segment_id": 0, "segment_id": 0, "share_of_previous": np.nan}
     ).astype({"previous_segment_id": "int64", "segment_id": "int64"})
@@ -422,6 +428,9 @@ def feature_drift(
     bins_table: object,
     run_table: object,
     features: Sequence[str],
+    *,
+    channels_table: object | None = None,
+    regions_table: object | None = None,
 ) -> object:
     """Per feature: the population stability index of this snapshot against the training bins
     of the version it is scored with (``bins_table``: that version's bins)."""
@@ -429,6 +438,7 @@ def feature_drift(
     bins = to_pandas(bins_table)
     _, X = fetch_matrix(encoded_table, features, "customer_id")
     threshold = float(run.values["drift_psi_threshold"])
+    vocab = vocabulary(channels_table, regions_table)
     records: dict[str, list] = {name: [] for name in FEATURE_DRIFT_COLUMNS}
     for j, feature in enumerate(features):
         own = bins[bins["feature_name"] == feature].sort_values("bin_index")
@@ -443,7 +453,7 @@ def feature_drift(
         snapshot_mean = float(X[:, j].mean()) if X.shape[0] else np.nan
         records["feature_position"].append(j + 1)
         records["feature_name"].append(feature)
-        records["feature_words"].append(history.feature_in_words(feature))
+        records["feature_words"].append(history.feature_in_words(feature, **vocab))
         records["psi"].append(psi)
         records["drift_level"].append(history.psi_level(psi, threshold))
         records["training_mean"].append(training_mean)
@@ -513,6 +523,19 @@ DEVIATION_COLUMNS = {
 }
 
 
+def vocabulary(channels_table: object | None, regions_table: object | None) -> dict:
+    """Channel and region names by slug (stg_channels, stg_regions), for feature words."""
+    names: dict = {"channel_names": {}, "region_names": {}}
+    for key, table, prefix in (
+        ("channel_names", channels_table, "channel"),
+        ("region_names", regions_table, "region"),
+    ):
+        if table is not None:
+            frame = to_pandas(table)
+            names[key] = dict(zip(frame[f"{prefix}_slug"], frame[f"{prefix}_name"], strict=True))
+    return names
+
+
 def customer_deviations(
     features_table: object,
     fit_table: object,
@@ -520,6 +543,8 @@ def customer_deviations(
     features: Sequence[str],
     *,
     n_top: int = 3,
+    channels_table: object | None = None,
+    regions_table: object | None = None,
 ) -> object:
     """The ``n_top`` features that most set each customer apart from its segment's centre:
     one row per customer and rank (customer_id, deviation_rank, feature_name, feature_words,
@@ -534,7 +559,8 @@ def customer_deviations(
     positions, deviations = history.top_deviations(Z, centers, index, n_top)
     n, top = positions.shape
     names = np.asarray(list(features), dtype=object)
-    words = np.asarray([history.feature_in_words(f) for f in features], dtype=object)
+    vocab = vocabulary(channels_table, regions_table)
+    words = np.asarray([history.feature_in_words(f, **vocab) for f in features], dtype=object)
     frame = pd.DataFrame(
         {
             "customer_id": np.repeat(customer_ids, top),
