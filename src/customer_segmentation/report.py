@@ -34,6 +34,8 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from customer_segmentation import report_history
+
 matplotlib.use("Agg")  # no display on build machines; figures are only saved
 
 __all__ = [
@@ -1116,6 +1118,14 @@ SECTIONS: list[Section] = [
         "Tiers and recommendations follow the editable seeds recommendation_tiers and "
         "recommendation_rules (README: Editing the rules); the rationale is filled in with "
         "the segment's numbers.",
+    ),
+    Section(
+        "changes",
+        "What changed since the last snapshot",
+        report_history.REQUIRES,
+        report_history.changes_since_last_snapshot,
+        "The latest snapshot of the membership history against the one before it, and whether "
+        "the model version is still right for today's customers (README: Segments over time).",
     ),
     Section("segments", "Segments", ("dim_segments",), _segment_table),
     Section("rejected", "Rejected input rows", ("customers_rejected",), _rejected),
