@@ -259,3 +259,48 @@
 {% macro snapshot_date_literal() -%}
     cast('{{ snapshot_date() }}' as date)
 {%- endmacro %}
+
+{#- The select list pivoting kmeans_fit's rows into one row: k<id>_<feature> per segment. -#}
+{% macro kmeans_centre_columns(ids, features) -%}
+    {%- for id in ids %}{% set last_id = loop.last %}{% for feature in features %}
+        max(case when kmeans_segment_id = {{ id }} then center_{{ feature }} end)
+            as k{{ id }}_{{ feature }}{{ ',' if not (last_id and loop.last) }}
+    {%- endfor %}{% endfor %}
+{%- endmacro %}
+
+{#- The select list pivoting a version's kept Ward centres into one row: w<id>_<feature>
+    (one count column when there are none). -#}
+{% macro ward_centre_columns(ids, features) -%}
+    {%- for id in ids %}{% for feature in features %}
+        max(case when segment_id = {{ id }} and feature_name = '{{ feature }}'
+            then center_standardised end) as w{{ id }}_{{ feature }},
+    {%- endfor %}{% endfor %}
+        count(*) as ward_centre_values
+{%- endmacro %}
+
+{#- kd<id> (and wd<id>) squared distances of every customer to every centre. -#}
+{% macro centre_distance_columns(kmeans_ids, ward_ids, features) -%}
+    {%- for id in kmeans_ids %}
+        {{ squared_distance('scaled', 'kmeans_centers', 'k' ~ id, features) }} as kd{{ id }}
+        {{- ',' if not loop.last or ward_ids }}
+    {%- endfor %}
+    {%- for id in ward_ids %}
+        {{ squared_distance('scaled', 'ward_centers', 'w' ~ id, features) }} as wd{{ id }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- The second smallest of the kd<id> distances: the nearest one's id left out. -#}
+{% macro second_nearest_distance(ids, nearest) -%}
+    {%- if ids | length < 2 -%}
+        cast(null as {{ type_double() }})
+    {%- else -%}
+        case {{ nearest }}
+        {%- for id in ids %}
+            when {{ id }} then least(
+                {%- for other in ids if other != id %}kd{{ other }}{{ ', ' if not loop.last }}{% endfor -%}
+            )
+        {%- endfor %}
+        end
+    {%- endif -%}
+{%- endmacro %}

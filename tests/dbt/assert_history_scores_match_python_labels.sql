@@ -27,7 +27,7 @@ final as (
     where
         python_labels.customer_id is null
         or sql_labels.customer_id is null
-        or python_labels.kmeans_segment_id <> sql_labels.kmeans_segment_id
+        or python_labels.kmeans_segment_id != sql_labels.kmeans_segment_id
 
 )
 

@@ -37,37 +37,15 @@ stored_centres as (
 
 kmeans_centers as (
 
-    select
-        -- one row: centre k<id>_<feature> of every segment
-        {%- for id in kmeans_ids %}
-        {%- set outer_last = loop.last %}
-        {%- for feature in features %}
-        max(case when kmeans_segment_id = {{ id }} then center_{{ feature }} end)
-            as k{{ id }}_{{ feature }}{% if not (outer_last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
+    select {{ kmeans_centre_columns(kmeans_ids, features) }}
     from kmeans_fit
 
 ),
 
 ward_centers as (
 
-    select
-        -- one row: the scored version's Ward centre w<id>_<feature> (scoring builds only)
-        {%- for id in ward_ids %}
-        {%- set outer_last = loop.last %}
-        {%- for feature in features %}
-        max(
-            case
-                when segment_id = {{ id }} and feature_name = '{{ feature }}'
-                    then center_standardised
-            end
-        ) as w{{ id }}_{{ feature }}{% if not (outer_last and loop.last) %},{% endif %}
-        {%- endfor %}
-        {%- endfor %}
-        {%- if not ward_ids %}
-        count(*) as no_ward_centres
-        {%- endif %}
+    {#- The scored version's Ward centres: scoring builds only (none when fitting). #}
+    select {{ ward_centre_columns(ward_ids, features) }}
     from stored_centres
     where
         segmentation_method = 'ward'
@@ -79,14 +57,7 @@ distances as (
 
     select
         scaled.customer_id,
-        {%- for id in kmeans_ids %}
-        {{ squared_distance('scaled', 'kmeans_centers', 'k' ~ id, features) }} as kd{{ id }}
-        {%- if not loop.last or ward_ids %},{% endif %}
-        {%- endfor %}
-        {%- for id in ward_ids %}
-        {{ squared_distance('scaled', 'ward_centers', 'w' ~ id, features) }} as wd{{ id }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ centre_distance_columns(kmeans_ids, ward_ids, features) }}
     from scaled
     cross join kmeans_centers
     cross join ward_centers
@@ -97,8 +68,12 @@ shortest as (
 
     select
         *,
-        least({% for id in kmeans_ids %}kd{{ id }}{% if not loop.last %}, {% endif %}{% endfor %})
-            as kmeans_nearest_squared
+        least(
+            -- every k-means distance
+            {%- for id in kmeans_ids %}
+            kd{{ id }}{% if not loop.last %},{% endif %}
+            {%- endfor %}
+        ) as kmeans_nearest_squared
     from distances
 
 ),
@@ -121,19 +96,7 @@ second as (
 
     select
         *,
-        {%- if kmeans_ids | length > 1 %}
-        case kmeans_segment_id
-            {%- for id in kmeans_ids %}
-            when {{ id }} then least(
-                {%- for other in kmeans_ids if other != id -%}
-                kd{{ other }}{% if not loop.last %}, {% endif %}
-                {%- endfor -%}
-            )
-            {%- endfor %}
-        end
-        {%- else %}
-        cast(null as {{ type_double() }})
-        {%- endif %} as second_squared
+        {{ second_nearest_distance(kmeans_ids, 'kmeans_segment_id') }} as second_squared
     from nearest
 
 ),
@@ -144,8 +107,10 @@ final as (
         customer_id,
         cast(kmeans_segment_id as bigint) as kmeans_segment_id,
         sqrt(kmeans_nearest_squared) as distance_to_center,
-        cast({{ id_at_distance(kmeans_ids, 'kd', 'second_squared', 'kmeans_segment_id') }} as bigint)
-            as second_segment_id,
+        cast(
+            {{ id_at_distance(kmeans_ids, 'kd', 'second_squared', 'kmeans_segment_id') }}
+            as bigint
+        ) as second_segment_id,
         sqrt(second_squared) as second_distance,
         sqrt(second_squared) - sqrt(kmeans_nearest_squared) as margin,
         cast(ward_segment_id as bigint) as ward_segment_id

@@ -29,7 +29,7 @@ final as (
         kmeans_fit.previous_segment_name as segment_name
     from kmeans_fit
     cross join run
-    where run.mode = 'fit' and kmeans_fit.previous_segment_name <> ''
+    where run.mode = 'fit' and kmeans_fit.previous_segment_name != ''
     union all
     select
         stored_segments.segmentation_method,

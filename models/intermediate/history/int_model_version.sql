@@ -69,8 +69,8 @@ candidate_sizes as (
     from candidates
     left join stored_centres
         on
-            candidates.model_version = stored_centres.model_version
-            and stored_centres.segmentation_method = 'kmeans'
+        candidates.model_version = stored_centres.model_version
+        and stored_centres.segmentation_method = 'kmeans'
     group by candidates.model_version
 
 ),
@@ -83,13 +83,13 @@ equal_values as (
     from candidates
     inner join stored_centres
         on
-            candidates.model_version = stored_centres.model_version
-            and stored_centres.segmentation_method = 'kmeans'
+        candidates.model_version = stored_centres.model_version
+        and stored_centres.segmentation_method = 'kmeans'
     inner join new_centres
         on
-            stored_centres.segment_id = new_centres.segment_id
-            and stored_centres.feature_name = new_centres.feature_name
-            and stored_centres.center_standardised = new_centres.center_standardised
+        stored_centres.segment_id = new_centres.segment_id
+        and stored_centres.feature_name = new_centres.feature_name
+        and stored_centres.center_standardised = new_centres.center_standardised
     group by candidates.model_version
 
 ),
@@ -118,8 +118,10 @@ final as (
         nullif(run.previous_model_version, 0) as previous_model_version,
         case
             when run.mode = 'fit' and reusable.model_version is not null
-                then concat(run.reason, '; the fit reproduces version ',
-                    cast(reusable.model_version as {{ dbt.type_string() }}))
+                then concat(
+                    run.reason, '; the fit reproduces version ',
+                    cast(reusable.model_version as {{ dbt.type_string() }})
+                )
             else run.reason
         end as reason
     from run

@@ -28,6 +28,7 @@ stored as (
 final as (
 
     select
+        -- every column of int_feature_scaler
         {%- for column in columns %}
         current_scaler.{{ column }}{% if not loop.last %},{% endif %}
         {%- endfor %}
@@ -36,8 +37,9 @@ final as (
     where run.mode = 'fit'
     union all
     select
+        -- the same columns of the version's kept scaler (null where an older one lacks one)
         {%- for column in columns %}
-        {% if column in stored_columns %}stored.{{ column }}{% else %}null{% endif %} as {{ column }}
+        {{ ('stored.' ~ column) if column in stored_columns else ('null as ' ~ column) }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from stored

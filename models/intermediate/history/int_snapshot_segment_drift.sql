@@ -33,8 +33,8 @@ snapshot_segments as (
     from scores
     inner join run_segments
         on
-            run_segments.segmentation_method = 'kmeans'
-            and scores.kmeans_segment_id = run_segments.segment_id
+        run_segments.segmentation_method = 'kmeans'
+        and scores.kmeans_segment_id = run_segments.segment_id
     group by scores.kmeans_segment_id
 
 ),

@@ -10,4 +10,3 @@ with stored as (
 )
 
 select * from stored
-

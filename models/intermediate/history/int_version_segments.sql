@@ -80,14 +80,14 @@ final as (
     from profiles
     inner join segment_names
         on
-            profiles.segmentation_method = segment_names.segmentation_method
-            and profiles.segment_id = segment_names.segment_id
+        profiles.segmentation_method = segment_names.segmentation_method
+        and profiles.segment_id = segment_names.segment_id
     left join distances
         on profiles.segmentation_method = 'kmeans' and profiles.segment_id = distances.segment_id
     left join lineage_status
         on
-            profiles.segmentation_method = 'kmeans'
-            and profiles.segment_id = lineage_status.segment_id
+        profiles.segmentation_method = 'kmeans'
+        and profiles.segment_id = lineage_status.segment_id
 
 )
 

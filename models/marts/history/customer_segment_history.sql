@@ -69,8 +69,8 @@ final as (
     inner join customers on scores.customer_id = customers.customer_id
     inner join segment_names
         on
-            segment_names.segmentation_method = 'kmeans'
-            and scores.kmeans_segment_id = segment_names.segment_id
+        segment_names.segmentation_method = 'kmeans'
+        and scores.kmeans_segment_id = segment_names.segment_id
     inner join regions on customers.region_code = regions.region_code
     inner join channels on customers.channel_code = channels.channel_code
 

@@ -31,7 +31,8 @@ deviations as (
 
 kmeans_segments as (
 
-    select * from run_segments where segmentation_method = 'kmeans'
+    select * from run_segments
+    where segmentation_method = 'kmeans'
 
 ),
 
@@ -39,19 +40,39 @@ top_features as (
 
     select
         customer_id,
-        {%- for rank in [1, 2, 3] %}
-        max(case when deviation_rank = {{ rank }} then feature_name end) as feature_{{ rank }},
-        max(case when deviation_rank = {{ rank }} then deviation_sd end) as deviation_{{ rank }},
+        max(case when deviation_rank = 1 then feature_name end) as feature_1,
+        max(case when deviation_rank = 1 then deviation_sd end) as deviation_1,
         max(
             case
-                when deviation_rank = {{ rank }}
+                when deviation_rank = 1
                     then concat(
                         feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
                         case when deviation_sd >= 0 then 'above' else 'below' end
                     )
             end
-        ) as phrase_{{ rank }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        ) as phrase_1,
+        max(case when deviation_rank = 2 then feature_name end) as feature_2,
+        max(case when deviation_rank = 2 then deviation_sd end) as deviation_2,
+        max(
+            case
+                when deviation_rank = 2
+                    then concat(
+                        feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
+                        case when deviation_sd >= 0 then 'above' else 'below' end
+                    )
+            end
+        ) as phrase_2,
+        max(case when deviation_rank = 3 then feature_name end) as feature_3,
+        max(case when deviation_rank = 3 then deviation_sd end) as deviation_3,
+        max(
+            case
+                when deviation_rank = 3
+                    then concat(
+                        feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
+                        case when deviation_sd >= 0 then 'above' else 'below' end
+                    )
+            end
+        ) as phrase_3
     from deviations
     group by customer_id
 
@@ -67,7 +88,7 @@ final as (
         nearest.segment_name,
         scores.distance_to_center,
         scores.second_segment_id,
-        second.segment_name as second_segment_name,
+        second_nearest.segment_name as second_segment_name,
         scores.second_distance,
         scores.margin,
         nearest.outlier_distance,
@@ -83,7 +104,8 @@ final as (
     from scores
     cross join model_version
     inner join kmeans_segments as nearest on scores.kmeans_segment_id = nearest.segment_id
-    left join kmeans_segments as second on scores.second_segment_id = second.segment_id
+    left join kmeans_segments as second_nearest
+        on scores.second_segment_id = second_nearest.segment_id
     left join top_features on scores.customer_id = top_features.customer_id
 
 )

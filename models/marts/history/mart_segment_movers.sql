@@ -71,12 +71,12 @@ final as (
     from earlier
     full outer join later
         on
-            earlier.to_snapshot_date = later.to_snapshot_date
-            and earlier.customer_id = later.customer_id
+        earlier.to_snapshot_date = later.to_snapshot_date
+        and earlier.customer_id = later.customer_id
     where
         earlier.customer_id is null
         or later.customer_id is null
-        or earlier.segment_id <> later.segment_id
+        or earlier.segment_id != later.segment_id
 
 )
 

@@ -88,8 +88,8 @@ joined as (
     from earlier
     full outer join later
         on
-            earlier.to_snapshot_date = later.to_snapshot_date
-            and earlier.customer_id = later.customer_id
+        earlier.to_snapshot_date = later.to_snapshot_date
+        and earlier.customer_id = later.customer_id
 
 ),
 

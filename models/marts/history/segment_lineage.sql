@@ -52,11 +52,12 @@ final as (
     cross join model_version
     left join stored_segments
         on
-            stored_segments.model_version = model_version.previous_model_version
-            and stored_segments.segmentation_method = 'kmeans'
-            and links.previous_segment_id = stored_segments.segment_id
+        model_version.previous_model_version = stored_segments.model_version
+        and stored_segments.segmentation_method = 'kmeans'
+        and links.previous_segment_id = stored_segments.segment_id
     left join segment_names
-        on segment_names.segmentation_method = 'kmeans' and links.segment_id = segment_names.segment_id
+        on segment_names.segmentation_method = 'kmeans'
+        and links.segment_id = segment_names.segment_id
     where model_version.is_new_version
 
 )

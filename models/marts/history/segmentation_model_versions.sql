@@ -78,7 +78,8 @@ settings as (
 
     select
         {{ ordered_list('scaler.feature_name', 'scaler.feature_position') }} as features,
-        concat('[', {{ ordered_list(row_json('scaler', scaler_columns), 'scaler.feature_position') }}, ']')
+        {%- set feature_json = row_json('scaler', scaler_columns) %}
+        concat('[', {{ ordered_list(feature_json, 'scaler.feature_position') }}, ']')
             as feature_settings
     from scaler
 
