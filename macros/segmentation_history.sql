@@ -304,3 +304,27 @@
         end
     {%- endif -%}
 {%- endmacro %}
+
+{#- The config of every kept table (call it at the top of the model): incremental, never
+    rebuilt by dbt unless drop_segmentation_history is set, a build replacing its own key's
+    rows (a snapshot or a model version), new columns appended. -#}
+{% macro kept_table(unique_key) -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy=kept_strategy(),
+        unique_key=unique_key,
+        partition_by=kept_partition(unique_key),
+        full_refresh=drop_segmentation_history(),
+        on_schema_change='append_new_columns'
+    ) }}
+{%- endmacro %}
+
+{#- The rows of `source` for kept table `name`, stamped with this build's model version, when
+    the build makes a new version (none otherwise). -#}
+{% macro new_version_rows(name, source) -%}
+    select
+        {{- kept_select_list(name, 'version_rows', {'model_version': 'model_version.model_version'}) }}
+    from {{ source }} as version_rows
+    cross join {{ ref('int_model_version') }} as model_version
+    where model_version.is_new_version
+{%- endmacro %}

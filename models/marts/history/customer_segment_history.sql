@@ -6,14 +6,7 @@
     re-running a snapshot is idempotent. Written after the version tables (depends_on), so a
     snapshot always names a complete version.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='snapshot_date',
-    partition_by=kept_partition('snapshot_date'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('snapshot_date') }}
 -- depends_on: {{ ref('segmentation_model_versions') }}
 with model_version as (
 
@@ -29,25 +22,7 @@ scores as (
 
 customers as (
 
-    select * from {{ ref('int_customers_cleaned') }}
-
-),
-
-segment_names as (
-
-    select * from {{ ref('segment_names') }}
-
-),
-
-regions as (
-
-    select * from {{ ref('stg_regions') }}
-
-),
-
-channels as (
-
-    select * from {{ ref('stg_channels') }}
+    select * from {{ ref('fct_customer_segments') }}
 
 ),
 
@@ -58,21 +33,15 @@ final as (
         scores.customer_id,
         cast(model_version.model_version as bigint) as model_version,
         scores.kmeans_segment_id as segment_id,
-        segment_names.segment_name,
+        customers.kmeans_segment_name as segment_name,
         scores.distance_to_center,
-        regions.region_name,
-        channels.channel_name,
+        customers.region_name,
+        customers.channel_name,
         customers.clv,
         customers.minutes_watched
     from scores
     cross join model_version
     inner join customers on scores.customer_id = customers.customer_id
-    inner join segment_names
-        on
-        segment_names.segmentation_method = 'kmeans'
-        and scores.kmeans_segment_id = segment_names.segment_id
-    inner join regions on customers.region_code = regions.region_code
-    inner join channels on customers.channel_code = channels.channel_code
 
 )
 

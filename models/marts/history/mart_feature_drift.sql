@@ -4,14 +4,7 @@
     version's decile bins; 0 = the same distribution) and the shift of the mean in training
     standard deviations. A build replaces its own snapshot's rows.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='snapshot_date',
-    partition_by=kept_partition('snapshot_date'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('snapshot_date') }}
 -- depends_on: {{ ref('customer_segment_history') }}
 with model_version as (
 

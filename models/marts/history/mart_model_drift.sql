@@ -5,14 +5,7 @@
     (thresholds: vars drift_psi_threshold, drift_share_threshold, drift_distance_threshold).
     A build replaces its own snapshot's row.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='snapshot_date',
-    partition_by=kept_partition('snapshot_date'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('snapshot_date') }}
 -- depends_on: {{ ref('customer_segment_history') }}
 with model_version as (
 

@@ -4,14 +4,7 @@
     and the share of the segment's customers beyond its outlier distance. A build replaces its
     own snapshot's rows.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='snapshot_date',
-    partition_by=kept_partition('snapshot_date'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('snapshot_date') }}
 -- depends_on: {{ ref('customer_segment_history') }}
 with drift as (
 

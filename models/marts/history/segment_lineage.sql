@@ -5,14 +5,7 @@
     together), new (no previous segment) and retired (a previous segment no new one continues).
     See customer_segmentation.history.lineage_rows. The first version's segments are all new.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='model_version',
-    partition_by=kept_partition('model_version'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('model_version') }}
 with model_version as (
 
     select * from {{ ref('int_model_version') }}

@@ -3,14 +3,7 @@
     so settings added to it later, such as a transform or a weight per feature, are kept
     too), one row per version and feature. Scoring with a version standardises with these.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='model_version',
-    partition_by=kept_partition('model_version'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('model_version') }}
 with model_version as (
 
     select * from {{ ref('int_model_version') }}

@@ -6,14 +6,7 @@
     segments, bins and lineage (depends_on below), so a version listed here is complete even
     when a build is killed half-way.
 -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy=kept_strategy(),
-    unique_key='model_version',
-    partition_by=kept_partition('model_version'),
-    full_refresh=drop_segmentation_history(),
-    on_schema_change='append_new_columns'
-) }}
+{{ kept_table('model_version') }}
 -- depends_on: {{ ref('segmentation_model_centres') }}
 -- depends_on: {{ ref('segmentation_model_scalers') }}
 -- depends_on: {{ ref('segmentation_model_segments') }}
