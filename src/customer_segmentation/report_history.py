@@ -82,7 +82,8 @@ def changes_since_last_snapshot(data) -> str:
     from customer_segmentation import report
 
     snapshots = data.connection.sql(
-        f"select snapshot_date, count(*) as customers, max(model_version) as model_version "
+        "select cast(snapshot_date as varchar) as snapshot_date, count(*) as customers, "
+        "max(model_version) as model_version "
         f"from {data.relation('customer_segment_history')} group by snapshot_date "
         "order by snapshot_date"
     ).df()
@@ -131,9 +132,9 @@ def changes_since_last_snapshot(data) -> str:
             report.html_table(
                 changed,
                 [
-                    ("transition_type", "change", ""),
-                    ("from_segment_name", "from", ""),
-                    ("to_segment_name", "to", ""),
+                    ("transition_type", "change", "{}"),
+                    ("from_segment_name", "from", "{}"),
+                    ("to_segment_name", "to", "{}"),
                     ("customers", "customers", "{:,.0f}"),
                     ("clv", "CLV", "{:,.2f}"),
                 ],
@@ -149,8 +150,8 @@ def changes_since_last_snapshot(data) -> str:
             values="share_of_customers",
             aggfunc="first",
         ).reset_index()
-        wide.columns = ["segment_id", "segment_name", *[str(c) for c in wide.columns[2:]]]
-        columns = [("segment_id", "id", "{:.0f}"), ("segment_name", "segment", "")]
+        wide.columns = ["segment_id", "segment_name", *[str(c)[:10] for c in wide.columns[2:]]]
+        columns = [("segment_id", "id", "{:.0f}"), ("segment_name", "segment", "{}")]
         columns += [(str(c), f"share {c}", "{:.1%}") for c in wide.columns[2:]]
         parts.append("<h3>Segment shares then and now</h3>")
         parts.append(report.html_table(wide.fillna(0.0), columns))
@@ -169,9 +170,9 @@ def changes_since_last_snapshot(data) -> str:
             report.html_table(
                 features,
                 [
-                    ("feature_words", "feature", ""),
+                    ("feature_words", "feature", "{}"),
                     ("psi", "PSI", "{:.3f}"),
-                    ("drift_level", "shift", ""),
+                    ("drift_level", "shift", "{}"),
                     ("mean_shift_sd", "mean shift (sd)", "{:+.2f}"),
                 ],
             )
