@@ -514,15 +514,6 @@ def model_drift(
 
 # ---------------------------------------------------------------------------- customers
 
-DEVIATION_COLUMNS = {
-    "customer_id": "key",
-    "deviation_rank": "int64",
-    "feature_name": "str",
-    "feature_words": "str",
-    "deviation_sd": "float64",
-}
-
-
 def vocabulary(channels_table: object | None, regions_table: object | None) -> dict:
     """Channel and region names by slug (stg_channels, stg_regions), for feature words."""
     names: dict = {"channel_names": {}, "region_names": {}}
