@@ -328,3 +328,11 @@
     cross join {{ ref('int_model_version') }} as model_version
     where model_version.is_new_version
 {%- endmacro %}
+
+{#- '<feature in words> 2.3 sd above' (or below) for a customer's deviation from its centre. -#}
+{% macro deviation_phrase(words, deviation) -%}
+    concat(
+        {{ words }}, ' ', {{ format_number('abs(' ~ deviation ~ ')', 1) }}, ' sd ',
+        case when {{ deviation }} >= 0 then 'above' else 'below' end
+    )
+{%- endmacro %}

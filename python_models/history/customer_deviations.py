@@ -11,6 +11,4 @@ def model(dbt, session):
         dbt.ref("kmeans_fit"),
         dbt.ref("kmeans_assignments"),
         parse_feature_list(dbt.config.get("segmentation_features")),
-        channels_table=dbt.ref("stg_channels"),
-        regions_table=dbt.ref("stg_regions"),
     )

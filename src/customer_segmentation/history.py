@@ -671,9 +671,3 @@ def feature_in_words(
         name = (region_names or {}).get(slug, slug.replace("_", " ").title())
         return f"{name} region"
     return feature.replace("_", " ")
-
-
-def deviation_phrase(words: str, deviation: float) -> str:
-    """'watch time 3.2 sd above its segment'."""
-    side = "above" if deviation >= 0 else "below"
-    return f"{words} {abs(deviation):.1f} sd {side} its segment"

@@ -514,6 +514,7 @@ def model_drift(
 
 # ---------------------------------------------------------------------------- customers
 
+
 def vocabulary(channels_table: object | None, regions_table: object | None) -> dict:
     """Channel and region names by slug (stg_channels, stg_regions), for feature words."""
     names: dict = {"channel_names": {}, "region_names": {}}
@@ -534,12 +535,14 @@ def customer_deviations(
     features: Sequence[str],
     *,
     n_top: int = 3,
-    channels_table: object | None = None,
-    regions_table: object | None = None,
 ) -> object:
-    """The ``n_top`` features that most set each customer apart from its segment's centre:
-    one row per customer and rank (customer_id, deviation_rank, feature_name, feature_words,
-    deviation_sd = standardised customer value minus the centre)."""
+    """The ``n_top`` features that most set each customer apart from its segment's centre.
+
+    One row per customer: customer_id, then per rank r = 1..n_top ``feature_<r>`` (the
+    feature's 1-based position in ``features``) and ``deviation_<r>`` (standardised customer
+    value minus the centre's). Positions, not names: a million customers' rows stay numeric
+    (mart_customer_fit names them from a feature lookup).
+    """
     started = time.perf_counter()
     customer_ids, Z = fetch_matrix(features_table, features, "customer_id")
     fit_ids, centers = fetch_matrix(
@@ -548,22 +551,14 @@ def customer_deviations(
     labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
     index = np.searchsorted(np.asarray(fit_ids, dtype=np.int64), labels["kmeans_segment_id"])
     positions, deviations = history.top_deviations(Z, centers, index, n_top)
-    n, top = positions.shape
-    names = np.asarray(list(features), dtype=object)
-    vocab = vocabulary(channels_table, regions_table)
-    words = np.asarray([history.feature_in_words(f, **vocab) for f in features], dtype=object)
-    frame = pd.DataFrame(
-        {
-            "customer_id": np.repeat(customer_ids, top),
-            "deviation_rank": np.tile(np.arange(1, top + 1, dtype=np.int64), n),
-            "feature_name": names[positions.ravel()],
-            "feature_words": words[positions.ravel()],
-            "deviation_sd": deviations.ravel(),
-        }
-    )
+    frame = pd.DataFrame({"customer_id": customer_ids})
+    for rank in range(positions.shape[1]):
+        frame[f"feature_{rank + 1}"] = positions[:, rank].astype(np.int64) + 1
+        frame[f"deviation_{rank + 1}"] = deviations[:, rank]
     _log(
         "customer_deviations",
-        f"{n:,} customers, top {top} features in {time.perf_counter() - started:.2f}s",
+        f"{len(frame):,} customers, top {positions.shape[1]} features in "
+        f"{time.perf_counter() - started:.2f}s",
     )
     if is_spark_frame(features_table):
         return features_table.sparkSession.createDataFrame(frame)

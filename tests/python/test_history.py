@@ -286,4 +286,3 @@ def test_features_in_words():
         "LinkedIn channel"
     )
     assert history.feature_in_words("region_western_europe") == "Western Europe region"
-    assert history.deviation_phrase("CLV", -2.04) == "CLV 2.0 sd below its segment"

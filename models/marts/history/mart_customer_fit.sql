@@ -29,52 +29,20 @@ deviations as (
 
 ),
 
+feature_words as (
+
+    select
+        feature_position,
+        feature_name,
+        feature_words
+    from {{ ref('snapshot_feature_drift') }}
+
+),
+
 kmeans_segments as (
 
     select * from run_segments
     where segmentation_method = 'kmeans'
-
-),
-
-top_features as (
-
-    select
-        customer_id,
-        max(case when deviation_rank = 1 then feature_name end) as feature_1,
-        max(case when deviation_rank = 1 then deviation_sd end) as deviation_1,
-        max(
-            case
-                when deviation_rank = 1
-                    then concat(
-                        feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
-                        case when deviation_sd >= 0 then 'above' else 'below' end
-                    )
-            end
-        ) as phrase_1,
-        max(case when deviation_rank = 2 then feature_name end) as feature_2,
-        max(case when deviation_rank = 2 then deviation_sd end) as deviation_2,
-        max(
-            case
-                when deviation_rank = 2
-                    then concat(
-                        feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
-                        case when deviation_sd >= 0 then 'above' else 'below' end
-                    )
-            end
-        ) as phrase_2,
-        max(case when deviation_rank = 3 then feature_name end) as feature_3,
-        max(case when deviation_rank = 3 then deviation_sd end) as deviation_3,
-        max(
-            case
-                when deviation_rank = 3
-                    then concat(
-                        feature_words, ' ', {{ format_number('abs(deviation_sd)', 1) }}, ' sd ',
-                        case when deviation_sd >= 0 then 'above' else 'below' end
-                    )
-            end
-        ) as phrase_3
-    from deviations
-    group by customer_id
 
 ),
 
@@ -93,20 +61,30 @@ final as (
         scores.margin,
         nearest.outlier_distance,
         coalesce(scores.distance_to_center > nearest.outlier_distance, false) as is_outlier,
-        top_features.feature_1,
-        top_features.deviation_1,
-        top_features.feature_2,
-        top_features.deviation_2,
-        top_features.feature_3,
-        top_features.deviation_3,
-        concat_ws('; ', top_features.phrase_1, top_features.phrase_2, top_features.phrase_3)
-            as what_sets_apart
+        first_feature.feature_name as feature_1,
+        deviations.deviation_1,
+        second_feature.feature_name as feature_2,
+        deviations.deviation_2,
+        third_feature.feature_name as feature_3,
+        deviations.deviation_3,
+        concat_ws(
+            '; ',
+            {{ deviation_phrase('first_feature.feature_words', 'deviations.deviation_1') }},
+            {{ deviation_phrase('second_feature.feature_words', 'deviations.deviation_2') }},
+            {{ deviation_phrase('third_feature.feature_words', 'deviations.deviation_3') }}
+        ) as what_sets_apart
     from scores
     cross join model_version
     inner join kmeans_segments as nearest on scores.kmeans_segment_id = nearest.segment_id
     left join kmeans_segments as second_nearest
         on scores.second_segment_id = second_nearest.segment_id
-    left join top_features on scores.customer_id = top_features.customer_id
+    left join deviations on scores.customer_id = deviations.customer_id
+    left join feature_words as first_feature
+        on deviations.feature_1 = first_feature.feature_position
+    left join feature_words as second_feature
+        on deviations.feature_2 = second_feature.feature_position
+    left join feature_words as third_feature
+        on deviations.feature_3 = third_feature.feature_position
 
 )
 
