@@ -18,6 +18,8 @@ Tolerances (see README "Running on Spark / Databricks"):
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -151,6 +153,13 @@ def test_same_segment_of_every_customer(spark_build, duckdb_build):
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
 
+def _is_date(column: pd.Series) -> bool:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return True
+    first = column.dropna().head(1).tolist()
+    return bool(first) and isinstance(first[0], dt.date)
+
+
 def _same_table(
     spark_build, duckdb_build, schema: str, model: str, keys: list[str], skip=()
 ) -> None:
@@ -172,6 +181,11 @@ def _same_table(
                 equal_nan=True,
                 err_msg=f"{model}.{column}",
             )
+        elif _is_date(left) or _is_date(right):
+            # A date column comes back as datetime64 from DuckDB, datetime.date from Spark.
+            assert (
+                pd.to_datetime(left).dt.date.tolist() == pd.to_datetime(right).dt.date.tolist()
+            ), f"{model}.{column}"
         else:
             assert (
                 left.astype(object).where(left.notna(), None).tolist()
