@@ -144,6 +144,21 @@ def _annotate(ax, values: np.ndarray, fmt: str, threshold: float | None = None) 
         )
 
 
+def _annotate_counts(ax, values: np.ndarray, shares: np.ndarray) -> None:
+    """Write each non-empty cell's count, white on cells darker than a 0.6 share."""
+    for (i, j), value in np.ndenumerate(values):
+        if value > 0:
+            ax.text(
+                j,
+                i,
+                f"{value:,.0f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if shares[i, j] > 0.6 else "black",
+            )
+
+
 def correlation_figure(customers: pd.DataFrame, columns: Sequence[str] = RAW_VARIABLES) -> Figure:
     """Pearson correlation heatmap of the raw variables (the classic analysis' first picture)."""
     corr = customers[list(columns)].astype(float).corr().to_numpy()
@@ -493,17 +508,7 @@ def contingency_figure(contingency: pd.DataFrame) -> Figure:
     ]
     ax.set_xticks(range(len(cols)), labels=x_labels, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), labels=y_labels, fontsize=8)
-    for (i, j), value in np.ndenumerate(values):
-        if value > 0:
-            ax.text(
-                j,
-                i,
-                f"{value:,.0f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if shares[i, j] > 0.6 else "black",
-            )
+    _annotate_counts(ax, values, shares)
     ax.set_xlabel("Ward segment")
     ax.set_ylabel("k-means segment")
     fig.colorbar(image, ax=ax, label="share of the k-means segment (text: customers)")

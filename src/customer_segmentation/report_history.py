@@ -45,17 +45,9 @@ def transition_figure(pairs: pd.DataFrame) -> Figure:
     image = ax.imshow(shares, cmap="Purples", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(cols)), labels=cols, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), labels=rows, fontsize=8)
-    for (i, j), value in np.ndenumerate(values):
-        if value > 0:
-            ax.text(
-                j,
-                i,
-                f"{value:,.0f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if shares[i, j] > 0.6 else "black",
-            )
+    from customer_segmentation.report import _annotate_counts  # noqa: PLC0415 - report imports us
+
+    _annotate_counts(ax, values, shares)
     ax.set_xlabel("segment at the later snapshot")
     ax.set_ylabel("segment at the earlier snapshot")
     fig.colorbar(image, ax=ax, label="share of the row's customers (text: customers)")

@@ -286,3 +286,27 @@ def test_features_in_words():
         "LinkedIn channel"
     )
     assert history.feature_in_words("region_western_europe") == "Western Europe region"
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def test_transition_figure_has_new_and_departed_rows():
+    from customer_segmentation import report_history
+
+    pairs = pd.DataFrame(
+        {
+            "from_segment_id": [1, 1, 2, None, 2],
+            "from_segment_name": ["A", "A", "B", "(new customers)", "B"],
+            "to_segment_id": [1, 2, 2, 1, None],
+            "to_segment_name": ["A", "B", "B", "A", "(departed customers)"],
+            "customers": [50, 5, 40, 7, 3],
+        }
+    )
+    ax = report_history.transition_figure(pairs).axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    assert rows == ["1. A", "2. B", "(new customers)"]
+    assert cols == ["1. A", "2. B", "(departed customers)"]
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == sorted(["50", "5", "40", "7", "3"])
