@@ -78,7 +78,7 @@ def _fraction(name: str, value: object, *, low: float, high: float, inclusive: b
     if not math.isfinite(number) or not within:
         bounds = f"[{low:g}, {high:g}]" if inclusive else f"({low:g}, {high:g})"
         raise HistorySettingsError(
-            f"var {name} must be a number in {bounds}, got {value!r}; "
+            f"var {name} must be a number in {bounds}, got '{_text(value)}'; "
             f"set it with --vars '{{{name}: {SETTING_DEFAULTS[name]}}}'"
         )
     return number
@@ -92,7 +92,7 @@ def _positive(name: str, value: object) -> float:
         number = math.nan
     if not math.isfinite(number) or number <= 0:
         raise HistorySettingsError(
-            f"var {name} must be a positive number, got {value!r}; "
+            f"var {name} must be a positive number, got '{_text(value)}'; "
             f"set it with --vars '{{{name}: {SETTING_DEFAULTS[name]}}}'"
         )
     return number

@@ -328,6 +328,8 @@ def segment_lineage(
     previous_members_table: object,
     scaler_table: object,
     features: Sequence[str],
+    *,
+    spark_collect_max_rows: int | None = None,
 ) -> object:
     """The lineage of this build's fit against the latest stored version (none when scoring).
 
@@ -335,11 +337,17 @@ def segment_lineage(
     every link (:func:`history.lineage_rows`). Ids of 0 stand for "none" (a new segment has no
     previous id, a retired one no new id); the SQL model turns them into nulls.
     """
+    from customer_segmentation.pipeline import runs_distributed  # noqa: PLC0415
+
     run = read_run(run_table)
     if run.scoring:
         return typed_frame(LINEAGE_COLUMNS, features_table)
     fit = to_pandas(fit_table).sort_values("fit_rank")
     centers = fit[["center_" + f for f in features]].to_numpy(dtype=np.float64)
+    if runs_distributed(features_table, spark_collect_max_rows):
+        # The distributed fit (pyspark.ml) matches nothing: every segment is new.
+        match = history.match_segments([], np.zeros((0, centers.shape[1])), centers)
+        return _lineage_frame(history.lineage_rows([], match), features_table)
     customer_ids, X = fetch_matrix(features_table, features, "customer_id")
     match, previous_ids = identity_match(
         customer_ids,
@@ -359,11 +367,15 @@ def segment_lineage(
     rows = history.lineage_rows(
         previous_ids, match, min_share=float(run.values["lineage_min_share"])
     )
-    rows = rows.fillna(
-        {"previous_segment_id": 0, "segment_id": 0, "share_of_previous": np.nan}
-    ).astype({"previous_segment_id": "int64", "segment_id": "int64"})
-    data = {name: rows[name].to_numpy() for name in LINEAGE_COLUMNS}
-    return typed_frame(LINEAGE_COLUMNS, features_table, data)
+    return _lineage_frame(rows, features_table)
+
+
+def _lineage_frame(rows: pd.DataFrame, template: object) -> object:
+    """Lineage rows as the model's table: ids 0 for "none" (the SQL model makes them null)."""
+    rows = rows.fillna({"previous_segment_id": 0, "segment_id": 0}).astype(
+        {"previous_segment_id": "int64", "segment_id": "int64"}
+    )
+    return typed_frame(LINEAGE_COLUMNS, template, {n: rows[n].to_numpy() for n in LINEAGE_COLUMNS})
 
 
 # ---------------------------------------------------------------------------- drift
