@@ -5,6 +5,13 @@
 #   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
+# The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
+# its state in SUPERSET_HOME, default .superset; both outside git):
+#   make dashboard        build and publish if needed, start Superset on 127.0.0.1:SUPERSET_PORT
+#                         (default 8088) with the shipped dashboard; prints the URL and login
+#   make dashboard-stop   stop it (by the pid it recorded)
+#   make dashboard-export write the running dashboard back to dashboard/export (after UI edits)
+#   make test-dashboard   start it, check every chart's rows, screenshot it, rebuild, stop
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
 # The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
 #   make build-spark  the whole project, Python models included, on a local Spark
@@ -26,7 +33,8 @@ export OMP_NUM_THREADS ?= 1
 DBT := $(BIN)/dbt
 DATABASE ?= $(or $(DBT_DUCKDB_PATH),customer_segmentation.duckdb)
 REPORT ?= reports/segmentation_report.html
-CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-background-networking
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync
 
 N ?= 100000
 SEED ?= 42
@@ -35,7 +43,8 @@ VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark
+.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
+.PHONY: setup-superset chromium-driver dashboard dashboard-stop dashboard-export test-dashboard dashboard-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,7 +62,18 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "warning: chromium not found and cannot install it (not root): the report test will fail"; fi; }
 
-setup: $(STAMP) chromium
+# An older DuckDB reader, in a virtualenv of its own, for the test that opens the serving file
+# the way DuckDB 1.x tools (duckdb CLI 1.x, Evidence, JDBC/ODBC drivers) do. 1.0.0 is the oldest
+# release the serving file's storage format (v1.0.0) supports. ~10 s on a first install.
+OLD_DUCKDB_VERSION ?= 1.0.0
+VENV_OLD_DUCKDB ?= .venv-duckdb-$(OLD_DUCKDB_VERSION)
+$(VENV_OLD_DUCKDB)/.installed:
+	@test -x $(VENV_OLD_DUCKDB)/bin/python || $(PYTHON) -m venv $(VENV_OLD_DUCKDB)
+	$(VENV_OLD_DUCKDB)/bin/python -m pip install --quiet --disable-pip-version-check duckdb==$(OLD_DUCKDB_VERSION)
+	@touch $@
+old-duckdb-reader: $(VENV_OLD_DUCKDB)/.installed
+
+setup: $(STAMP) chromium old-duckdb-reader
 
 # The file BI tools read; `make build` replaces it only after a fully successful dbt build.
 SERVING_PATH ?= customer_segmentation_serving.duckdb
@@ -78,14 +98,16 @@ test: lint
 $(DATABASE):
 	DBT_DUCKDB_PATH=$(DATABASE) $(MAKE) build
 
-# Render the HTML report from the marts (read-only); builds first when the database is missing.
-report: setup $(DATABASE)
-	$(BIN)/customer-segmentation report --database $(DATABASE) --out $(REPORT)
+# Render the HTML report from the published serving file (read-only; the last build that passed
+# every test), saying which build it shows and whether a later one failed; builds and publishes
+# first when there is no serving file yet.
+report: setup $(SERVING_PATH)
+	$(BIN)/customer-segmentation report --database $(SERVING_PATH) --out $(REPORT)
 
-# Refresh the README's screenshot of the report.
+# Refresh the README's screenshot of the report's first screen.
 report-screenshot: report
 	chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --hide-scrollbars \
-	    --window-size=1280,2400 --screenshot=docs/images/report.png file://$(abspath $(REPORT))
+	    --window-size=1280,1100 --screenshot=docs/images/report.png file://$(abspath $(REPORT))
 
 # dbt docs (catalog + manifest in target/); `$(DBT) docs serve` shows them.
 docs: setup $(DATABASE)
@@ -95,11 +117,15 @@ docs: setup $(DATABASE)
 # .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it
 # skips files that only define macros. --processes 0: parsing and linting use every core (dbt
 # renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
-# scratch file, so it never creates an empty customer_segmentation.duckdb.
+# scratch file, so it never creates an empty customer_segmentation.duckdb; the code seeds and
+# staging views are built there first, because the one-hot feature columns are read from them
+# when a model compiles.
 lint: setup
-	$(BIN)/ruff check src tests python_models
-	$(BIN)/ruff format --check src tests python_models
+	$(BIN)/ruff check src tests python_models dashboard
+	$(BIN)/ruff format --check src tests python_models dashboard
 	@mkdir -p target
+	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(DBT) build --quiet --target-path target/sqlfluff-target \
+	    --select +stg_customers --resource-type seed --resource-type model
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
@@ -118,6 +144,52 @@ build-spark: setup-spark
 
 test-spark: setup-spark
 	$(BIN_SPARK)/python -m pytest tests/spark
+
+VENV_SUPERSET ?= .venv-superset
+SUPERSET_HOME ?= .superset
+SUPERSET_PORT ?= 8088
+STAMP_SUPERSET := $(VENV_SUPERSET)/.installed-$(shell cat dashboard/requirements-superset.txt dashboard/constraints-superset.txt | cksum | cut -d' ' -f1)
+DASHBOARD_ARGS = --superset-venv $(VENV_SUPERSET) --home $(SUPERSET_HOME) --serving-path $(SERVING_PATH) --port $(SUPERSET_PORT)
+
+# Superset in a virtualenv of its own (~1 min, ~900 MB; see dashboard/requirements-superset.txt).
+$(STAMP_SUPERSET): dashboard/requirements-superset.txt dashboard/constraints-superset.txt
+	@test -x $(VENV_SUPERSET)/bin/python || $(PYTHON) -m venv $(VENV_SUPERSET)
+	$(VENV_SUPERSET)/bin/python -m pip install --quiet --disable-pip-version-check \
+	    -r dashboard/requirements-superset.txt -c dashboard/constraints-superset.txt
+	@rm -f $(VENV_SUPERSET)/.installed-*
+	@touch $@
+
+setup-superset: $(STAMP_SUPERSET)
+
+# The dashboard test drives headless Chromium through Debian's chromedriver (same version).
+chromium-driver: chromium
+	@command -v chromedriver >/dev/null 2>&1 || \
+	{ if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium-driver (drives headless Chromium for the dashboard test)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver >/dev/null; \
+	  else echo "warning: chromedriver not found and cannot install it (not root): the dashboard test will fail"; fi; }
+
+$(SERVING_PATH):
+	$(MAKE) build
+
+dashboard: setup setup-superset $(SERVING_PATH)
+	$(BIN)/customer-segmentation dashboard start $(DASHBOARD_ARGS)
+
+dashboard-stop: setup
+	$(BIN)/customer-segmentation dashboard stop $(DASHBOARD_ARGS)
+
+dashboard-export: setup
+	$(BIN)/customer-segmentation dashboard export $(DASHBOARD_ARGS)
+
+# Starts its own Superset (temporary home, free port, its own build and serving file), so a
+# dashboard you run is not touched. Measured on 2 cores: see .ci/run.
+test-dashboard: setup setup-superset chromium-driver
+	VENV_SUPERSET=$(abspath $(VENV_SUPERSET)) $(BIN)/python -m pytest -p no:cacheprovider -rP tests/dashboard
+
+# Refresh the README's screenshot of the dashboard (from the running `make dashboard`).
+dashboard-screenshot: setup-superset chromium-driver
+	$(VENV_SUPERSET)/bin/python dashboard/screenshot.py --url http://127.0.0.1:$(SUPERSET_PORT) \
+	    --password-file $(SUPERSET_HOME)/admin_password --out docs/images/dashboard.png
 
 bench: setup
 	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)

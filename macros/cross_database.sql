@@ -259,3 +259,60 @@
             {{ 'false' if descending else 'true' }}),
         x -> x.v), '{{ delimiter }}'), '')
 {%- endmacro %}
+
+{#- A whole number parsed from text (a bigint), or null when the text is not one. -#}
+{% macro parse_integer(expression) -%}
+    {{ return(adapter.dispatch('parse_integer', 'customer_segmentation')(expression)) }}
+{%- endmacro %}
+
+{% macro default__parse_integer(expression) -%}
+    {{ dbt.safe_cast(expression, 'bigint') }}
+{%- endmacro %}
+
+{#- Digits only: DuckDB's cast rounds '7.5' to 8. -#}
+{% macro duckdb__parse_integer(expression) -%}
+    (case when regexp_full_match({{ expression }}, '[+-]?[0-9]{1,18}')
+        then try_cast({{ expression }} as bigint) end)
+{%- endmacro %}
+
+{% macro spark__parse_integer(expression) -%}
+    (case when {{ expression }} rlike '^[+-]?[0-9]{1,18}$'
+        then try_cast({{ expression }} as bigint) end)
+{%- endmacro %}
+
+{#- The q-quantile of a numeric expression (interpolated like quantile_cont), as an aggregate. -#}
+{% macro quantile_value(expression, q) -%}
+    {{ return(adapter.dispatch('quantile_value', 'customer_segmentation')(expression, q)) }}
+{%- endmacro %}
+
+{% macro default__quantile_value(expression, q) -%}
+    percentile_cont({{ q }}) within group (order by {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__quantile_value(expression, q) -%}
+    quantile_cont({{ expression }}, {{ q }})
+{%- endmacro %}
+
+{% macro spark__quantile_value(expression, q) -%}
+    percentile({{ expression }}, {{ q }})
+{%- endmacro %}
+
+{#-
+    A JSON object as text from [[key, SQL expression], ...] (keys are attribute names: letters,
+    digits and _); null when there are no pairs. Numbers stay numbers, text is quoted.
+-#}
+{% macro json_object_text(pairs) -%}
+    {%- if pairs | length == 0 -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- else -%}
+        {{ adapter.dispatch('json_object_text', 'customer_segmentation')(pairs) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__json_object_text(pairs) -%}
+    cast(json_object({% for key, expression in pairs %}'{{ key }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %}) as {{ dbt.type_string() }})
+{%- endmacro %}
+
+{% macro spark__json_object_text(pairs) -%}
+    to_json(named_struct({% for key, expression in pairs %}'{{ key }}', {{ expression }}{{ ', ' if not loop.last }}{% endfor %}))
+{%- endmacro %}

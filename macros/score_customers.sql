@@ -1,30 +1,35 @@
 {#-
-    Score any customers table in pure SQL: encode it like the training data, standardise it
-    with the saved scaler (int_feature_scaler) and give each customer the nearest k-means
-    centre (kmeans_fit). No Python and no refitting.
+    Score any customers table in pure SQL: check its rows with the build's own row rules,
+    encode them like the training data, standardise them with the saved scaler
+    (int_feature_scaler: transform, clip bounds, weight) and give each customer the nearest
+    k-means centre (kmeans_fit). No Python and no refitting.
 
     Use it in a model of this project:
 
         select * from {{ score_customers(ref('new_customers')) }}
 
-    The input needs one row per customer with an id, minutes watched, CLV, region code (0-2)
-    and channel code (1-8), raw units, as numbers or text; name its columns if they differ:
+    The input needs one row per customer with a key, minutes watched, CLV, region and channel
+    (codes, names or slugs of the code seeds), raw units, as numbers or text, and the declared
+    attributes (var customer_attributes); name its columns if they differ:
 
-        {{ score_customers(ref('crm_accounts'), customer_id='account_id', clv='lifetime_value') }}
+        {{ score_customers(ref('crm_accounts'), customer_id='account_id', clv='lifetime_value',
+                           attributes={'plan': 'subscription'}) }}
 
     Returns one row per input row:
         customer_id, kmeans_segment_id, segment_name, distance_to_center, scoring_issue
-    A row that breaks a rule of the staging model (negative minutes, blank or negative CLV,
-    unknown region or channel code, ...) gets kmeans_segment_id null and the reasons in
-    scoring_issue, so nothing is dropped silently. Blank minutes count as 0, as in training.
+    A row that breaks a rule of the input contract (macro customer_row_rules: negative
+    minutes, blank or negative CLV, a region or channel in no seed line, a blank or repeated
+    key, ...) gets kmeans_segment_id null and the reasons in scoring_issue, so nothing is
+    dropped silently. Blank minutes count as 0, as in training.
 
-    Exactness: the scaled features are computed by the same macros (scaler_as_one_row, standardised) as
-    int_customer_features_scaled, and the squared distance to each centre is summed feature by
-    feature, left to right, like customer_segmentation.kmeans.assign_nearest; equal distances
-    go to the lowest segment id. On the training customers the labels therefore equal the
-    Python labels (kmeans_assignments), which the test assert_sql_scoring_matches_python_labels
-    checks on every build. The build's vars (n_segments, segmentation_features) must be the
-    ones the model was trained with.
+    Exactness: the scaled features are computed by the same macros (scaler_as_one_row,
+    standardised) as int_customer_features_scaled, and the squared distance to each centre is
+    summed feature by feature, left to right, like customer_segmentation.kmeans.assign_nearest;
+    equal distances go to the lowest segment id. On the training customers the labels therefore
+    equal the Python labels (kmeans_assignments), which the test
+    assert_sql_scoring_matches_python_labels checks on every build. The build's vars
+    (n_segments, segmentation_features, customer_attributes) must be the ones the model was
+    trained with.
 
     Model versions (README "Segments over time"): `scaler` and `centers` default to this
     build's model version, int_segmentation_scaler and kmeans_fit (the stored version's in a
@@ -38,13 +43,14 @@
         clv='clv',
         region='region',
         channel='channel',
+        attributes=none,
         scaler=none,
         centers=none) -%}
     {%- set scaler = scaler if scaler is not none else ref('int_segmentation_scaler') -%}
     {%- set centers = centers if centers is not none else ref('kmeans_fit') -%}
-    {%- set features = segmentation_features() -%}
-    {%- set region_list = region_codes().keys() | join(', ') -%}
-    {%- set channel_list = channel_codes().keys() | join(', ') -%}
+    {%- set specs = segmentation_feature_specs() -%}
+    {%- set features = specs | map(attribute='name') | list -%}
+    {%- set attribute_columns = attributes or {} -%}
     {#- The number of centres: the fitted model's when it exists (with n_segments: auto it is
         only known once kmeans_fit is built), else the var (while dbt parses). -#}
     {%- set setting = var('n_segments') | string | trim | lower -%}
@@ -64,34 +70,25 @@
 (
     with score_input as (
 
+        {#- The scored table's columns under the raw names the row rules read. -#}
         select
-            {{ customer_id }} as customer_id,
-            {{ raw_is_blank(minutes_watched) }} as minutes_watched_was_blank,
-            {{ parse_raw_double(minutes_watched) }} as minutes_watched_value,
-            {{ parse_raw_double(clv) }} as clv_value,
-            {{ parse_raw_double(region) }} as region_value,
-            {{ parse_raw_double(channel) }} as channel_value
+            cast(row_number() over (order by {{ customer_id }}) as bigint) as input_row,
+            {{ customer_id }} as customer_id_raw,
+            {{ minutes_watched }} as minutes_watched_raw,
+            {{ clv }} as clv_raw,
+            {{ region }} as region_raw,
+            {{ channel }} as channel_raw,
+            {%- for attribute in customer_attributes() %}
+            {{ attribute_columns.get(attribute.name, attribute.name) }} as {{ attribute.name }}_raw,
+            {%- endfor %}
+            'score_customers' as input_source
         from {{ relation }}
 
     ),
 
     score_checked as (
 
-        select
-            *,
-            {{ join_non_null([
-                "case when not minutes_watched_was_blank and not "
-                    ~ is_finite('minutes_watched_value') ~ " then 'minutes_watched is not a finite number' end",
-                "case when minutes_watched_value < 0 then 'minutes_watched is negative' end",
-                "case when clv_value is null or not " ~ is_finite('clv_value')
-                    ~ " then 'CLV is blank or not a finite number' end",
-                "case when clv_value < 0 then 'CLV is negative' end",
-                "case when region_value is null or region_value not in (" ~ region_list
-                    ~ ") then 'region is not one of " ~ region_list ~ "' end",
-                "case when channel_value is null or channel_value not in (" ~ channel_list
-                    ~ ") then 'channel is not an integer from 1 to 8' end"
-            ]) }} as scoring_issue
-        from score_input
+        select * from {{ customer_row_rules('score_input', key='as_is') }}
 
     ),
 
@@ -100,13 +97,15 @@
         {#- Every row stays (no join back needed); rows with an issue get null values. -#}
         select
             customer_id,
-            scoring_issue,
-            case when scoring_issue is null then coalesce(minutes_watched_value, 0) end
-                as minutes_watched,
+            rejection_reason as scoring_issue,
+            case when is_valid then minutes_watched end as minutes_watched,
             minutes_watched_was_blank,
-            case when scoring_issue is null then clv_value end as clv,
-            case when scoring_issue is null then cast(region_value as integer) end as region_code,
-            case when scoring_issue is null then cast(channel_value as integer) end as channel_code
+            case when is_valid then clv end as clv,
+            case when is_valid then region_code end as region_code,
+            case when is_valid then channel_code end as channel_code
+            {%- for attribute in customer_attributes() %},
+            case when is_valid then {{ attribute.name }} end as {{ attribute.name }}
+            {%- endfor %}
         from score_checked
 
     ),
@@ -116,7 +115,7 @@
         select
             customer_id,
             scoring_issue,
-            {%- for name, expression in customer_feature_expressions() if name in features %}
+            {%- for name, expression, group in customer_feature_expressions() if name in features %}
             {{ expression }} as {{ name }}{{ ',' if not loop.last }}
             {%- endfor %}
         from score_cleaned
@@ -149,8 +148,9 @@
         select
             score_encoded.customer_id,
             score_encoded.scoring_issue,
-            {%- for feature in features %}
-            {{ standardised(feature, 'score_encoded', 'score_scaler') }} as z_{{ feature }}
+            {%- for spec in specs %}
+            {%- set feature = spec.name %}
+            {{ standardised(spec, 'score_encoded', 'score_scaler') }} as z_{{ feature }}
             {%- if not loop.last %},{% endif %}
             {%- endfor %}
         from score_encoded

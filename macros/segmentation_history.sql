@@ -237,7 +237,9 @@
 {#- The columns int_feature_scaler has (what a version's scaler keeps). -#}
 {% macro scaler_column_names() -%}
     {{ return(relation_column_names(ref('int_feature_scaler'),
-        ['feature_position', 'feature_name', 'feature_mean', 'feature_std', 'feature_scale'])) }}
+        ['feature_position', 'feature_name', 'feature_mean', 'feature_std', 'feature_scale',
+         'feature_transform', 'transform_quantile', 'clip_lower', 'clip_upper',
+         'feature_weight'])) }}
 {%- endmacro %}
 
 {#- One JSON object per row holding the given columns of `alias` (a version's feature settings). -#}

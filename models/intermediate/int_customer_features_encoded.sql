@@ -1,6 +1,7 @@
 {#-
     Every candidate clustering feature, unscaled: the numbers as they are, the codes as numbers,
-    and one 0/1 column per channel and per region (one-hot). The `segmentation_features` var picks
+    one 0/1 column per line of the channel and region seeds (one-hot), the declared numeric
+    attributes, and one 0/1 column per category of each declared categorical attribute. The `segmentation_features` var picks
     which of these the clustering sees. The encoding itself is the macro
     customer_feature_expressions, which score_customers reuses to encode new customers.
 
@@ -19,7 +20,8 @@ final as (
 
     select
         customer_id,
-        {%- for name, expression in customer_feature_expressions() %}
+        customer_order,
+        {%- for name, expression, group in customer_feature_expressions() %}
         {{ expression }} as {{ name }}{% if not loop.last %},{% endif %}
         {%- endfor %}
     from customers

@@ -1,7 +1,10 @@
 {#-
-    The clustering input: one row per valid customer, one z-scored column per selected feature
-    (named like the feature), in the order of the `segmentation_features` var.
+    The clustering input: one row per valid customer, one column per selected feature (named
+    like the feature) holding weight * (transformed value - mean) / scale, in the order of the
+    `segmentation_features` var, and customer_order, the order the clustering reads them in.
 -#}
+{%- set specs = segmentation_feature_specs() %}
+
 with encoded as (
 
     select * from {{ ref('int_customer_features_encoded') }}
@@ -16,7 +19,7 @@ feature_scaler as (
 
 scaler as (
 
-    {{ scaler_as_one_row('feature_scaler', segmentation_features()) }}
+    {{ scaler_as_one_row('feature_scaler', specs | map(attribute='name') | list) }}
 
 ),
 
@@ -24,8 +27,9 @@ final as (
 
     select
         encoded.customer_id,
-        {%- for feature in segmentation_features() %}
-        {{ standardised(feature, 'encoded', 'scaler') }} as {{ feature }}
+        encoded.customer_order,
+        {%- for spec in specs %}
+        {{ standardised(spec, 'encoded', 'scaler') }} as {{ spec.name }}
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
     from encoded

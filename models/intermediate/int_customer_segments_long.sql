@@ -36,9 +36,13 @@ final as (
         by_method.segmentation_method,
         by_method.segment_id,
         by_method.customer_id,
+        customers.customer_order,
         customers.region_code,
         customers.channel_code,
         customers.minutes_watched,
+        {%- for attribute in customer_attributes() %}
+        customers.{{ attribute.name }},
+        {%- endfor %}
         customers.clv
     from by_method
     inner join customers on by_method.customer_id = customers.customer_id

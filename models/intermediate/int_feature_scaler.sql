@@ -1,7 +1,9 @@
 {#-
-    The standardisation applied to each selected feature: z = (x - mean) / std, with the
-    population standard deviation. A constant feature (std 0) scales to 0 for everyone.
-    Kept as a table so new customers can be scored in SQL with the same parameters.
+    The standardisation applied to each selected feature: z = weight * (T(x) - mean) / std,
+    with the population standard deviation of T(x), where T is the feature's transform (none;
+    log1p; winsorize: clipped to its quantiles 1 - q and q, computed here). A constant feature
+    (std 0) scales to 0 for everyone. Kept as a table, transform, clip bounds and weight
+    included, so new customers are scored in SQL with exactly the same parameters.
 
     Mean and std are computed order-independently (exact_avg), so every build of the same input
     gets bit-identical z-scores and hence the same Ward tree and k-means search: first the
@@ -9,9 +11,41 @@
     term in [0, 1], summed exactly to 18 decimals). Each pass reads the input once for all
     features (a union of per-feature scans would read it once per feature).
 -#}
+{%- set specs = segmentation_feature_specs() %}
+{%- set winsorized = specs | selectattr('transform', 'equalto', 'winsorize') | list %}
+
 with encoded as (
 
     select * from {{ ref('int_customer_features_encoded') }}
+
+),
+{%- if winsorized %}
+
+clip_bounds as (
+
+    select
+        {%- for spec in winsorized %}
+        {{ quantile_value(spec.name, (1 - spec.quantile) | round(12)) }} as {{ spec.name }}_clip_lower,
+        {{ quantile_value(spec.name, spec.quantile) }} as {{ spec.name }}_clip_upper
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from encoded
+
+),
+{%- endif %}
+
+transformed as (
+
+    select
+        -- every selected feature after its transform
+        {%- for spec in specs %}
+        {{ transformed(spec, 'encoded', 'clip_bounds') }} as {{ spec.name }}
+        {%- if not loop.last %},{% endif %}
+        {%- endfor %}
+    from encoded
+    {%- if winsorized %}
+    cross join clip_bounds
+    {%- endif %}
 
 ),
 
@@ -19,12 +53,12 @@ moments as (
 
     select
         -- one row: every feature's mean, minimum and maximum side by side
-        {%- for feature in segmentation_features() %}
+        {%- for feature in specs | map(attribute='name') %}
         {{ exact_avg(feature) }} as {{ feature }}__mean,
         min({{ feature }}) as {{ feature }}__min,
         max({{ feature }}) as {{ feature }}__max{% if not loop.last %},{% endif %}
         {%- endfor %}
-    from encoded
+    from transformed
 
 ),
 
@@ -32,7 +66,7 @@ spread as (
 
     select
         *,
-        {%- for feature in segmentation_features() %}
+        {%- for feature in specs | map(attribute='name') %}
         nullif(greatest(
             {{ feature }}__max - {{ feature }}__mean, {{ feature }}__mean - {{ feature }}__min
         ), 0) as {{ feature }}__max_deviation{% if not loop.last %},{% endif %}
@@ -46,23 +80,35 @@ scaled_variances as (
     select
         -- one row: every feature's mean squared deviation, each deviation first divided by the
         -- largest one so every term is in [0, 1]
-        {%- for feature in segmentation_features() %}
+        {%- for feature in specs | map(attribute='name') %}
         {%- set squared_deviation = 'power((encoded.' ~ feature ~ ' - spread.' ~ feature ~ '__mean)'
             ~ ' / spread.' ~ feature ~ '__max_deviation, 2)' %}
         {{ exact_avg(squared_deviation, scale=18) }} as {{ feature }}__scaled_variance
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
-    from encoded
+    from transformed as encoded
     cross join spread
 
 ),
 
 per_feature as (
 
-    {%- for feature in segmentation_features() %}
+    {%- for spec in specs %}
+    {%- set feature = spec.name %}
     select
         {{ loop.index }} as feature_position,
         '{{ feature }}' as feature_name,
+        '{{ spec.transform }}' as feature_transform,
+        cast({{ spec.quantile if spec.quantile is not none else 'null' }} as {{ type_double() }})
+            as transform_quantile,
+        {%- if spec.transform == 'winsorize' %}
+        clip_bounds.{{ feature }}_clip_lower as clip_lower,
+        clip_bounds.{{ feature }}_clip_upper as clip_upper,
+        {%- else %}
+        cast(null as {{ type_double() }}) as clip_lower,
+        cast(null as {{ type_double() }}) as clip_upper,
+        {%- endif %}
+        cast({{ spec.weight }} as {{ type_double() }}) as feature_weight,
         spread.{{ feature }}__mean as feature_mean,
         coalesce(
             spread.{{ feature }}__max_deviation
@@ -72,6 +118,9 @@ per_feature as (
         ) as feature_std
     from spread
     cross join scaled_variances
+    {%- if spec.transform == 'winsorize' %}
+    cross join clip_bounds
+    {%- endif %}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -84,7 +133,12 @@ final as (
         feature_name,
         feature_mean,
         feature_std,
-        case when feature_std > 0 then feature_std else 1.0 end as feature_scale
+        case when feature_std > 0 then feature_std else 1.0 end as feature_scale,
+        feature_transform,
+        transform_quantile,
+        clip_lower,
+        clip_upper,
+        feature_weight
     from per_feature
 
 )

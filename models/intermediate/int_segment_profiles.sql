@@ -14,6 +14,12 @@ mix as (
 
 ),
 
+channels as (
+
+    select * from {{ ref('stg_channels') }}
+
+),
+
 per_segment as (
 
     select
@@ -63,6 +69,7 @@ final as (
         per_segment.total_clv,
         dominant.dominant_channel_code,
         dominant.dominant_channel_name,
+        channels.channel_persona as dominant_channel_persona,
         dominant.dominant_channel_share,
         dominant.dominant_region_code,
         dominant.dominant_region_name,
@@ -71,6 +78,7 @@ final as (
     inner join dominant
         on per_segment.segmentation_method = dominant.segmentation_method
         and per_segment.segment_id = dominant.segment_id
+    inner join channels on dominant.dominant_channel_code = channels.channel_code
 
 )
 

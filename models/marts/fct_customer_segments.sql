@@ -1,4 +1,8 @@
-{#- One row per segmented customer with both segmentations and readable names. -#}
+{#-
+    One row per segmented customer with both segmentations and readable names, and the declared
+    attributes (var customer_attributes) as one JSON object, e.g. {"plan": "pro"}:
+    `customer_attributes ->> 'plan'` in DuckDB.
+-#}
 with customers as (
 
     select * from {{ ref('int_customers_cleaned') }}
@@ -44,7 +48,12 @@ final as (
         kmeans_names.segment_name as kmeans_segment_name,
         segments.ward_segment_id,
         ward_names.segment_name as ward_segment_name,
-        segments.kmeans_distance_to_center
+        segments.kmeans_distance_to_center,
+        {%- set pairs = [] %}
+        {%- for attribute in customer_attributes() %}
+        {%- do pairs.append([attribute.name, 'customers.' ~ attribute.name]) %}
+        {%- endfor %}
+        {{ json_object_text(pairs) }} as customer_attributes
     from customers
     inner join segments on customers.customer_id = segments.customer_id
     inner join regions on customers.region_code = regions.region_code

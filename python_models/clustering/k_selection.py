@@ -1,7 +1,7 @@
 """Choosing k: every k of the range scored by k-means and Ward criteria, the auto choice marked."""
 
 from customer_segmentation.pipeline import k_selection
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_int, read_feature_names
 
 
 def model(dbt, session):
@@ -10,7 +10,7 @@ def model(dbt, session):
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("int_ward_leaf_centroids"),
         dbt.ref("ward_merges"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         min_k=parse_int(dbt.config.get("k_selection_min_k"), "k_selection_min_k", minimum=2),
         max_k=parse_int(dbt.config.get("k_selection_max_k"), "k_selection_max_k", minimum=2),
         sample_size=parse_int(

@@ -1,7 +1,7 @@
 """Every customer's k-means segment: the nearest centre of kmeans_fit."""
 
 from customer_segmentation.pipeline import kmeans_assignments
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_int, read_feature_names
 
 
 def model(dbt, session):
@@ -9,7 +9,7 @@ def model(dbt, session):
     return kmeans_assignments(
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("kmeans_fit"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         spark_collect_max_rows=parse_int(
             dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
         ),

@@ -9,8 +9,8 @@ ids of the previous version's segments it continues (README "Segments over time"
 from customer_segmentation.pipeline import kmeans_fit
 from customer_segmentation.tables import (
     parse_bool,
-    parse_feature_list,
     parse_int,
+    read_feature_names,
     read_segment_count,
 )
 
@@ -21,7 +21,7 @@ def model(dbt, session):
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("int_ward_leaf_centroids"),
         dbt.ref("ward_leaf_segments"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments=read_segment_count(dbt.ref("int_segment_count")),
         random_state=parse_int(dbt.config.get("random_state"), "random_state"),
         n_init=parse_int(dbt.config.get("kmeans_n_init"), "kmeans_n_init", minimum=0),

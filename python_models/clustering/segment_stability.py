@@ -1,7 +1,7 @@
 """Per k-means segment, how reproducible it is: mean best-match Jaccard over bootstrap refits."""
 
 from customer_segmentation.pipeline import segment_stability
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_int, read_feature_names
 
 
 def model(dbt, session):
@@ -9,7 +9,7 @@ def model(dbt, session):
     return segment_stability(
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("kmeans_assignments"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         n_resamples=parse_int(
             dbt.config.get("stability_n_resamples"), "stability_n_resamples", minimum=1
         ),

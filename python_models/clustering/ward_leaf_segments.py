@@ -1,7 +1,7 @@
 """The Ward tree cut into n_segments: each leaf's stable Ward segment id."""
 
 from customer_segmentation.pipeline import ward_leaf_segments
-from customer_segmentation.tables import parse_feature_list, read_segment_count
+from customer_segmentation.tables import read_feature_names, read_segment_count
 
 
 def model(dbt, session):
@@ -9,7 +9,7 @@ def model(dbt, session):
     return ward_leaf_segments(
         dbt.ref("ward_merges"),
         dbt.ref("int_ward_leaf_centroids"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments=read_segment_count(dbt.ref("int_segment_count")),
         run_table=dbt.ref("segmentation_run"),
     )

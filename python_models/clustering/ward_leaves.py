@@ -1,14 +1,14 @@
 """Each customer's leaf in the Ward tree: itself (exact Ward) or its micro-cluster (two-stage)."""
 
 from customer_segmentation.pipeline import ward_leaves
-from customer_segmentation.tables import parse_feature_list, parse_int, parse_n_segments
+from customer_segmentation.tables import parse_int, parse_n_segments, read_feature_names
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     return ward_leaves(
         dbt.ref("int_customer_features_scaled"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments=parse_n_segments(dbt.config.get("n_segments")),
         exact_max_rows=parse_int(dbt.config.get("ward_exact_max_rows"), "ward_exact_max_rows"),
         n_micro_clusters=parse_int(

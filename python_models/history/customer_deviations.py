@@ -1,6 +1,6 @@
 """Per customer, the three features that most set it apart from its segment's centre."""
 
-from customer_segmentation.tables import parse_feature_list
+from customer_segmentation.tables import read_feature_names
 from customer_segmentation.versioning import customer_deviations
 
 
@@ -10,5 +10,5 @@ def model(dbt, session):
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("kmeans_fit"),
         dbt.ref("kmeans_assignments"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
     )

@@ -4,7 +4,7 @@ No rows in a scoring build or for the first version's previous (there is none: e
 new). See customer_segmentation.history.lineage_rows.
 """
 
-from customer_segmentation.tables import parse_feature_list, parse_int
+from customer_segmentation.tables import parse_int, read_feature_names
 from customer_segmentation.versioning import segment_lineage
 
 
@@ -19,7 +19,7 @@ def model(dbt, session):
         dbt.ref("int_stored_segments"),
         dbt.ref("int_previous_membership"),
         dbt.ref("int_segmentation_scaler"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         spark_collect_max_rows=parse_int(
             dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
         ),

@@ -5,7 +5,7 @@ message per bad value, before anything is fitted or kept. dbt hands a Python mod
 config keys its code names literally, hence one dbt.config.get call per setting.
 """
 
-from customer_segmentation.tables import parse_feature_list
+from customer_segmentation.tables import read_feature_names
 from customer_segmentation.versioning import segmentation_run
 
 
@@ -28,6 +28,6 @@ def model(dbt, session):
         dbt.ref("int_input_fingerprint"),
         dbt.ref("int_feature_scaler"),
         settings_values=settings,
-        features=parse_feature_list(dbt.config.get("segmentation_features")),
+        features=read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments_setting=dbt.config.get("n_segments"),
     )

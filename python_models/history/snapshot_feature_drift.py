@@ -1,6 +1,6 @@
 """Per feature: how far this snapshot moved from the scored version's training data (PSI)."""
 
-from customer_segmentation.tables import parse_feature_list
+from customer_segmentation.tables import read_feature_names
 from customer_segmentation.versioning import feature_drift
 
 
@@ -10,7 +10,7 @@ def model(dbt, session):
         dbt.ref("int_customer_features_encoded"),
         dbt.ref("int_run_feature_bins"),
         dbt.ref("segmentation_run"),
-        parse_feature_list(dbt.config.get("segmentation_features")),
+        read_feature_names(dbt.ref("int_feature_scaler")),
         channels_table=dbt.ref("stg_channels"),
         regions_table=dbt.ref("stg_regions"),
     )

@@ -18,6 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 __all__ = ["build_parser", "main"]
 
@@ -31,6 +32,18 @@ def _non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
     return value
+
+
+def _serving_path_default() -> str:
+    """The serving file: $CUSTOMER_SEGMENTATION_SERVING_PATH or the project's default name."""
+    return os.environ.get(
+        "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
+    )
+
+
+def _dbt_target_file(name: str) -> str:
+    """A file of dbt's target directory ($DBT_TARGET_PATH or target)."""
+    return os.path.join(os.environ.get("DBT_TARGET_PATH", "target"), name)
 
 
 def _human_bytes(n_bytes: int) -> str:
@@ -87,7 +100,12 @@ def _run_publish(args: argparse.Namespace) -> int:
     from customer_segmentation.publish import publish_marts
 
     run_results = None if args.no_run_results_check else args.run_results
-    publication = publish_marts(args.database, args.serving_path, run_results_path=run_results)
+    publication = publish_marts(
+        args.database,
+        args.serving_path,
+        manifest_path=args.manifest,
+        run_results_path=run_results,
+    )
     counts = ", ".join(f"{mart} {rows:,}" for mart, rows in publication.row_counts.items())
     print(
         f"published build {publication.build_id} to {publication.serving_path} "
@@ -97,15 +115,15 @@ def _run_publish(args: argparse.Namespace) -> int:
 
 
 def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
-    target_path = os.environ.get("DBT_TARGET_PATH", "target")
     parser = subparsers.add_parser(
         "publish",
         help="after a successful dbt build, swap the marts into the serving database BI tools read",
         description=(
-            "Copy every table of schema marts from the build database into a new read-only "
-            "serving database and atomically replace the previous one. Refuses when the last "
-            "dbt command was not a fully successful `dbt build`, so a failed build leaves the "
-            "last good publication in place."
+            "Copy the project's marts (the models of schema marts in dbt's manifest) from the "
+            "build database into a new read-only serving database, in a storage format every "
+            "DuckDB reader from 1.0 on opens, and atomically replace the previous one. Refuses "
+            "when the last dbt command was not a fully successful `dbt build`, so a failed "
+            "build leaves the last good publication in place."
         ),
     )
     parser.add_argument(
@@ -116,17 +134,21 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--serving-path",
-        default=os.environ.get(
-            "CUSTOMER_SEGMENTATION_SERVING_PATH", "customer_segmentation_serving.duckdb"
-        ),
+        default=_serving_path_default(),
         help="the file BI tools read (default: $CUSTOMER_SEGMENTATION_SERVING_PATH or "
         "customer_segmentation_serving.duckdb)",
     )
     parser.add_argument(
         "--run-results",
-        default=os.path.join(target_path, "run_results.json"),
+        default=_dbt_target_file("run_results.json"),
         help="dbt's run_results.json, checked to record a successful `dbt build` "
         "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
+    )
+    parser.add_argument(
+        "--manifest",
+        default=_dbt_target_file("manifest.json"),
+        help="dbt's manifest.json of that build: exactly its models of schema marts are "
+        "published (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json)",
     )
     parser.add_argument(
         "--no-run-results-check",
@@ -137,10 +159,10 @@ def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    """Handler of ``report``: render the HTML report of a built DuckDB file."""
+    """Handler of ``report``: render the HTML report of the serving (or a build) file."""
     from customer_segmentation.report import write_report
 
-    report = write_report(args.database, args.out)
+    report = write_report(args.database, args.out, run_results_path=args.run_results)
     print(
         f"wrote {args.out}: {len(report.rendered)} sections in {report.seconds:.1f} s"
         + "".join(
@@ -148,22 +170,37 @@ def _run_report(args: argparse.Namespace) -> int:
             for key, missing in report.skipped.items()
         )
     )
+    if report.warning:
+        print(
+            "warning: the report shows the last published build, not dbt's latest build "
+            "(which failed, is not published, or is not a publication): see the note at its top",
+            file=sys.stderr,
+        )
     return 0
 
 
 def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "report",
-        help="render the self-contained HTML report from the marts",
+        help="render the self-contained HTML report from the published marts",
         description=(
-            "Read the marts of a built DuckDB file (read-only) and write one self-contained "
-            "HTML page with the segmentation's pictures and tables (images embedded)."
+            "Read the marts of the published serving file (read-only; the last build that "
+            "passed every test) and write one self-contained HTML page: one card per segment, "
+            "the channel and region findings, then the method. The page names the build it "
+            "shows and warns when dbt's latest run_results.json records a later failed build."
         ),
     )
     parser.add_argument(
         "--database",
-        default="customer_segmentation.duckdb",
-        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
+        default=_serving_path_default(),
+        help="DuckDB file to read (default: the serving file, $CUSTOMER_SEGMENTATION_"
+        "SERVING_PATH or customer_segmentation_serving.duckdb)",
+    )
+    parser.add_argument(
+        "--run-results",
+        default=_dbt_target_file("run_results.json"),
+        help="dbt's latest run_results.json, to tell a later failed build "
+        "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
     )
     parser.add_argument(
         "--out",
@@ -214,12 +251,115 @@ def _add_compare_builds_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_run_compare_builds)
 
 
+def _run_dashboard(args: argparse.Namespace) -> int:
+    """Handler of ``dashboard``: start, stop or export the local Superset dashboard."""
+    from customer_segmentation import dashboard
+
+    home = dashboard.SupersetHome(Path(args.home).resolve())
+    if args.action == "stop":
+        pid = dashboard.stop(home.root)
+        print(f"stopped Superset (pid {pid})" if pid else f"Superset is not running ({home.root})")
+        return 0
+    if args.action == "export":
+        url = f"http://127.0.0.1:{args.port}"
+        password = home.admin_password.read_text(encoding="ascii").strip()
+        client = dashboard.SupersetClient(url).login(dashboard.ADMIN_USERNAME, password)
+        zip_bytes = client.export_dashboard(client.dashboard(dashboard.DASHBOARD_SLUG)["id"])
+        written = dashboard.write_export(zip_bytes, args.export_dir)
+        print(f"wrote {len(written)} files of the dashboard's export to {args.export_dir}")
+        return 0
+    started = dashboard.start(args.superset_venv, home.root, args.serving_path, port=args.port)
+    state = "already running" if started.already_running else f"started in {started.seconds:.0f} s"
+    print(
+        f"Superset {state} (pid {started.pid}; `make dashboard-stop` stops it), reading "
+        f"{os.path.abspath(args.serving_path)} read-only:\n"
+        f"  {started.url}/superset/dashboard/{dashboard.DASHBOARD_SLUG}/"
+    )
+    if started.password_created:
+        print(
+            f"  login: {dashboard.ADMIN_USERNAME}  password: {started.password}\n"
+            f"  (shown this once; kept in {home.admin_password}, readable by you only)"
+        )
+    else:
+        print(
+            f"  login: {dashboard.ADMIN_USERNAME}  password: `cat {home.admin_password}` "
+            "(readable by you only)"
+        )
+    return 0
+
+
+def _add_dashboard_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "dashboard",
+        help="run the shipped Superset dashboard over the serving file (make dashboard)",
+        description=(
+            "start: initialise Superset (metadata database, generated secret key and admin "
+            "password in --home), import dashboard/export with the serving file registered "
+            "read-only, and serve it on 127.0.0.1. stop: end that server by its pid. export: "
+            "write the running dashboard back to dashboard/export (after editing it in the UI)."
+        ),
+    )
+    parser.add_argument("action", choices=("start", "stop", "export"))
+    parser.add_argument(
+        "--superset-venv", default=".venv-superset", help="Superset's virtualenv (.venv-superset)"
+    )
+    parser.add_argument(
+        "--home",
+        default=os.environ.get("CUSTOMER_SEGMENTATION_SUPERSET_HOME", ".superset"),
+        help="Superset's state: metadata database, secret key, password, pid, log (.superset)",
+    )
+    parser.add_argument(
+        "--serving-path",
+        default=_serving_path_default(),
+        help="the published serving file the dashboard reads",
+    )
+    parser.add_argument("--port", type=int, default=8088, help="port on 127.0.0.1 (8088)")
+    parser.add_argument(
+        "--export-dir", default="dashboard/export", help="where export writes (dashboard/export)"
+    )
+    parser.set_defaults(handler=_run_dashboard)
+
+
+def _run_sensitivity(args: argparse.Namespace) -> int:
+    """Handler of ``sensitivity``: the share of customers a changed feature moves."""
+    from customer_segmentation.sensitivity import segment_moves
+
+    moves = segment_moves(args.database, args.feature, args.factor or [0.0, 0.5, 2.0])
+    for factor, share in moves.items():
+        print(f"{args.feature} x {factor:g}: {share:.1%} of customers change k-means segment")
+    return 0
+
+
+def _add_sensitivity_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sensitivity",
+        help="how many customers change segment when one raw feature changes",
+        description=(
+            "Multiply one raw feature of every customer, re-encode with the build's scaler and "
+            "print the share of customers whose nearest k-means centre changes."
+        ),
+    )
+    parser.add_argument(
+        "database",
+        nargs="?",
+        default="customer_segmentation.duckdb",
+        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
+    )
+    parser.add_argument("--feature", default="minutes_watched", help="raw feature to change")
+    parser.add_argument(
+        "--factor", type=float, action="append", help="multiplier (repeatable; default 0, 0.5, 2)"
+    )
+    parser.set_defaults(handler=_run_sensitivity)
+
+
 #: Registrars of the subcommands, in the order ``--help`` lists them.
 _COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
     _add_generate_parser,
     _add_publish_parser,
     _add_report_parser,
     _add_compare_builds_parser,
+    _add_dashboard_parser,
+    _add_sensitivity_parser,
 )
 
 

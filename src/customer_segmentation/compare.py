@@ -114,47 +114,57 @@ def compare_builds(
             raise FileNotFoundError(f"no DuckDB file at {path}")
     connection = duckdb.connect(":memory:")
     try:
-        for alias, path in (("old_build", old_path), ("new_build", new_path)):
-            literal = "'" + str(path).replace("'", "''") + "'"
-            connection.execute(f"attach {literal} as {alias} (read_only)")
-        old = _relations(connection, "old_build", schemas)
-        new = _relations(connection, "new_build", schemas)
-        comparisons = []
-        for (schema, name), old_columns in old.items():
-            old_ref = f"old_build.{_quote(schema)}.{_quote(name)}"
-            old_rows = connection.execute(f"select count(*) from {old_ref}").fetchone()[0]
-            new_columns = new.get((schema, name))
-            if new_columns is None:
-                comparisons.append(RelationComparison(schema, name, old_rows, None))
-                continue
-            new_ref = f"new_build.{_quote(schema)}.{_quote(name)}"
-            new_rows = connection.execute(f"select count(*) from {new_ref}").fetchone()[0]
-            ignored = tuple(c for c in old_columns if c in ignore_columns)
-            shared = [c for c in old_columns if c in new_columns and c not in ignore_columns]
-            select_list = ", ".join(_quote(c) for c in shared)
-            only_old = only_new = 0
-            if shared:
-                only_old = connection.execute(
-                    f"select count(*) from (select {select_list} from {old_ref} "
-                    f"except all select {select_list} from {new_ref})"
-                ).fetchone()[0]
-                only_new = connection.execute(
-                    f"select count(*) from (select {select_list} from {new_ref} "
-                    f"except all select {select_list} from {old_ref})"
-                ).fetchone()[0]
-            comparisons.append(
-                RelationComparison(
-                    schema,
-                    name,
-                    old_rows,
-                    new_rows,
-                    rows_only_in_old=only_old,
-                    rows_only_in_new=only_new,
-                    added_columns=tuple(c for c in new_columns if c not in old_columns),
-                    missing_columns=tuple(c for c in old_columns if c not in new_columns),
-                    ignored_columns=ignored,
-                )
-            )
-        return comparisons
+        return _compare(connection, old_path, new_path, schemas, ignore_columns)
+    except duckdb.Error as error:
+        raise ValueError(
+            f"cannot compare {old_path} with {new_path}: {error}; is a build still writing one "
+            "of them?"
+        ) from None
     finally:
         connection.close()
+
+
+def _compare(connection, old_path, new_path, schemas, ignore_columns) -> list[RelationComparison]:
+    """The comparison itself, on a connection with nothing attached yet."""
+    for alias, path in (("old_build", old_path), ("new_build", new_path)):
+        literal = "'" + str(path).replace("'", "''") + "'"
+        connection.execute(f"attach {literal} as {alias} (read_only)")
+    old = _relations(connection, "old_build", schemas)
+    new = _relations(connection, "new_build", schemas)
+    comparisons = []
+    for (schema, name), old_columns in old.items():
+        old_ref = f"old_build.{_quote(schema)}.{_quote(name)}"
+        old_rows = connection.execute(f"select count(*) from {old_ref}").fetchone()[0]
+        new_columns = new.get((schema, name))
+        if new_columns is None:
+            comparisons.append(RelationComparison(schema, name, old_rows, None))
+            continue
+        new_ref = f"new_build.{_quote(schema)}.{_quote(name)}"
+        new_rows = connection.execute(f"select count(*) from {new_ref}").fetchone()[0]
+        ignored = tuple(c for c in old_columns if c in ignore_columns)
+        shared = [c for c in old_columns if c in new_columns and c not in ignore_columns]
+        select_list = ", ".join(_quote(c) for c in shared)
+        only_old = only_new = 0
+        if shared:
+            only_old = connection.execute(
+                f"select count(*) from (select {select_list} from {old_ref} "
+                f"except all select {select_list} from {new_ref})"
+            ).fetchone()[0]
+            only_new = connection.execute(
+                f"select count(*) from (select {select_list} from {new_ref} "
+                f"except all select {select_list} from {old_ref})"
+            ).fetchone()[0]
+        comparisons.append(
+            RelationComparison(
+                schema,
+                name,
+                old_rows,
+                new_rows,
+                rows_only_in_old=only_old,
+                rows_only_in_new=only_new,
+                added_columns=tuple(c for c in new_columns if c not in old_columns),
+                missing_columns=tuple(c for c in old_columns if c not in new_columns),
+                ignored_columns=ignored,
+            )
+        )
+    return comparisons

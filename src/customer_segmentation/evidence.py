@@ -7,7 +7,7 @@ distribution at all (Kruskal-Wallis, a rank test that a single extreme customer 
 and sizes the effect (epsilon-squared).
 
 All functions are pure: data frames or arrays in, data frames or numbers out, with an explicit
-``random_state``. Results depend only on the data (read in ``customer_id`` order) and the seed.
+``random_state``. Results depend only on the data (read in ``customer_order`` order) and the seed.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from scipy import stats
 
 from customer_segmentation.tables import (
     check_collectable,
+    customer_order_column,
     fetch_columns,
     is_spark_frame,
     like_input,
@@ -297,8 +298,9 @@ def kruskal_wallis(values: np.ndarray, groups: np.ndarray) -> dict[str, float]:
 
 def _read_customers(customers_table: object) -> pd.DataFrame:
     columns = ["region_code", "channel_code", "minutes_watched", "clv"]
-    fetched = fetch_columns(customers_table, columns, "customer_id")
-    return pd.DataFrame({c: fetched[c] for c in ["customer_id", *columns]})
+    order = customer_order_column(customers_table)
+    fetched = fetch_columns(customers_table, columns, order)
+    return pd.DataFrame({c: fetched[c] for c in [order, *columns]})
 
 
 def _scopes(customers: pd.DataFrame) -> list[tuple[int | None, pd.DataFrame]]:
@@ -522,7 +524,7 @@ def channel_effects(
     Parameters
     ----------
     customers_table : duckdb.DuckDBPyRelation, pyspark.sql.DataFrame or pandas.DataFrame
-        One row per customer: ``customer_id``, ``region_code``, ``channel_code``,
+        One row per customer: ``customer_order``, ``region_code``, ``channel_code``,
         ``minutes_watched``, ``clv``. A Spark DataFrame is collected to the driver.
     n_resamples, confidence, random_state : see ``bootstrap_interval``.
     max_cells : int
@@ -629,12 +631,13 @@ def channel_tests(customers_table: object, spark_collect_max_rows: int | None = 
 
 
 def _method_frames(segments_table: object) -> Iterator[tuple[str, pd.DataFrame]]:
-    """(method, its rows sorted by segment_id and customer_id) for each method, in name order.
+    """(method, its rows sorted by segment_id and customer_order) for each method, in name order.
 
     A DuckDB relation is read one method at a time, sorted by DuckDB, so millions of
     customers never become one pandas frame with a text column to sort.
     """
-    order = ["segment_id", "customer_id"]
+    customer_order = customer_order_column(segments_table)
+    order = ["segment_id", customer_order]
     if is_spark_frame(segments_table):  # collected (size checked by check_collectable)
         segments_table = to_pandas(segments_table)
     if isinstance(segments_table, pd.DataFrame):
@@ -647,8 +650,8 @@ def _method_frames(segments_table: object) -> Iterator[tuple[str, pd.DataFrame]]
         quoted = str(method).replace("'", "''")
         part = (
             segments_table.filter(f"segmentation_method = '{quoted}'")
-            .select("segment_id, customer_id, minutes_watched, clv")
-            .order("segment_id, customer_id")
+            .select(f"segment_id, {customer_order}, minutes_watched, clv")
+            .order(f"segment_id, {customer_order}")
             .df()
         )
         part["segmentation_method"] = method
@@ -674,7 +677,7 @@ def segment_intervals(
     ----------
     segments_table : duckdb.DuckDBPyRelation, pyspark.sql.DataFrame or pandas.DataFrame
         One row per customer and method: ``segmentation_method``, ``segment_id``,
-        ``customer_id``, ``minutes_watched``, ``clv``.
+        ``customer_order``, ``minutes_watched``, ``clv``.
     n_resamples, confidence, random_state : see ``bootstrap_interval``.
     max_cells : int
         Memory bound of one resample chunk.
@@ -735,7 +738,7 @@ def segment_intervals(
             frame.groupby("segmentation_method").agg(
                 overall_mean_clv=("clv", "mean"),
                 overall_median_minutes_watched=("minutes_watched", "median"),
-                method_customers=("customer_id", "count"),
+                method_customers=("segment_id", "count"),
             )
         )
     result = pd.DataFrame(rows)

@@ -170,15 +170,12 @@ def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
     )
 
 
-def config_fingerprint(features: Sequence[str], n_segments_setting: object, **extra) -> str:
-    """A short, stable fingerprint of what defines a model: features (in order) and k.
-
-    ``extra`` holds further defining settings (e.g. each feature's transform and weight); two
-    builds with the same fingerprint would fit the same kind of model.
-    """
+def config_fingerprint(features: Sequence[str], **extra) -> str:
+    """A short, stable fingerprint of the features a model sees: their names in order and
+    ``extra`` defining settings (each feature's transform and weight). k is compared apart
+    (the ``n_segments`` setting kept with each version)."""
     payload = {
         "features": [str(f) for f in features],
-        "n_segments": _text(n_segments_setting).lower(),
         **{k: extra[k] for k in sorted(extra)},
     }
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode())
@@ -212,7 +209,8 @@ def resolve_run(
     settings : HistorySettings
     versions : DataFrame
         The stored versions: model_version, config_fingerprint, input_fingerprint, features
-        (comma-separated), n_segments (k). Empty when none is kept.
+        (comma-separated), n_segments (k), n_segments_setting (the var when fitted). Empty
+        when none is kept.
     config_fingerprint, input_fingerprint : str
         This build's (see :func:`config_fingerprint`; the input's from SQL).
     features, n_segments_setting
@@ -223,9 +221,10 @@ def resolve_run(
     -----
     - ``fit``: fit.
     - ``score``: score with ``model_version`` (the latest when ``latest``); an error when there
-      is none, the pinned id does not exist, or its features or k differ from the build's.
-    - ``auto``: fit when no version is stored, when the latest version's features or k differ
-      (config fingerprint), or when the input is exactly the latest version's training input
+      is none, the pinned id does not exist, or its features, their settings or k differ from
+      the build's.
+    - ``auto``: fit when no version is stored, when the latest version's features, their
+      settings (config fingerprint) or the n_segments setting differ, or when the input is exactly the latest version's training input
       (a rebuild: the fit reproduces the version, and the fit-only marts stay filled); score
       with a pinned ``model_version`` when one is set; else score with the latest.
     """
@@ -247,6 +246,13 @@ def resolve_run(
                 f"but var segmentation_features is {', '.join(features)}: set "
                 "segmentation_features to the version's features to score with it, or fit a "
                 "new version (segmentation_mode: fit)"
+            )
+        if str(row["config_fingerprint"]) != config_fingerprint:
+            raise HistorySettingsError(
+                f"model version {version} was fitted with other feature settings (a transform "
+                "or weight in var segmentation_features differs; see the version's "
+                "feature_settings in marts.segmentation_model_versions): set them as they were "
+                "to score with it, or fit a new version (segmentation_mode: fit)"
             )
         setting = _text(n_segments_setting).lower()
         if setting != "auto" and setting != str(int(row["n_segments"])):
@@ -279,7 +285,11 @@ def resolve_run(
     if latest is None:
         return fit("auto: no model version is stored yet")
     last = versions.iloc[-1]
-    if str(last["config_fingerprint"]) != config_fingerprint:
+    same_k = (
+        _text(last.get("n_segments_setting", n_segments_setting)).lower()
+        == _text(n_segments_setting).lower()
+    )
+    if str(last["config_fingerprint"]) != config_fingerprint or not same_k:
         return fit(f"auto: the features or k differ from version {latest}'s")
     if str(last["input_fingerprint"]) == input_fingerprint:
         return fit(f"auto: the input is version {latest}'s training input (a rebuild)")

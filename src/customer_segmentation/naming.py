@@ -4,11 +4,15 @@ Naming rule (applied per segmentation method; a segment's "share" of a channel o
 the fraction of its customers from it):
 
 1. Pure channel (one channel holds at least ``pure_share`` of the segment) and mixed regions:
-   the channel's persona, e.g. "Twitter Devotees", "Facebook Enthusiasts" (``CHANNEL_PERSONAS``).
+   the channel's persona, e.g. "Twitter Devotees", "Facebook Enthusiasts" (the
+   ``channel_persona`` column of seeds/channel_codes.csv; "<channel> Customers" without one).
 2. Pure region with several channels: "<Region> Multi-Channel", e.g. "Western Europe
    Multi-Channel".
 3. Pure channel and pure region: "<Region> <persona>", e.g. "Western Europe Google Searchers".
-4. Neither: the two leading channels, "<Channel A> & <Channel B> Mix".
+4. Neither (no channel or region defines the segment, as with behavioural features): its
+   behaviour against the average customer, "<Heavy|Average|Light> Watchers, <High|Mid|Low>
+   CLV" (``BEHAVIOUR_BANDS``), e.g. "Heavy Watchers, High CLV". Without the ratios, the two
+   leading channels, "<Channel A> & <Channel B> Mix".
 
 Names must be unique within a method. Clashing names get, in turn, the dominant region in
 brackets, then their value standing ("High CLV" / "Low CLV" against the overall mean), then
@@ -20,17 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Persona noun per acquisition channel, used for channel-defined segments.
-CHANNEL_PERSONAS: dict[str, str] = {
-    "Google": "Google Searchers",
-    "Facebook": "Facebook Enthusiasts",
-    "YouTube": "YouTube Viewers",
-    "LinkedIn": "LinkedIn Professionals",
-    "Twitter": "Twitter Devotees",
-    "Instagram": "Instagram Followers",
-    "Friend": "Friend Referrals",
-    "Other": "Other-Channel Arrivals",
-}
+#: A segment's mean against the average customer's: at least the first bound is high, at most
+#: the second is low (watch time and CLV alike).
+BEHAVIOUR_BANDS = (1.2, 0.8)
 
 PROFILE_COLUMNS = (
     "segmentation_method",
@@ -47,9 +43,11 @@ PROFILE_COLUMNS = (
 )
 
 
-def channel_persona(channel_name: str) -> str:
-    """The persona name of a channel ("Twitter" -> "Twitter Devotees")."""
-    return CHANNEL_PERSONAS.get(channel_name, f"{channel_name} Customers")
+def channel_persona(channel_name: str, persona: str | None = None) -> str:
+    """The persona name of a channel: the seed's ``persona``, else "<channel> Customers"."""
+    if persona is not None and str(persona).strip() and not pd.isna(persona):
+        return str(persona).strip()
+    return f"{channel_name} Customers"
 
 
 def base_name(
@@ -60,25 +58,48 @@ def base_name(
     second_channel: str | None,
     *,
     pure_share: float = 0.9,
+    dominant_channel_persona: str | None = None,
+    minutes_ratio: float | None = None,
+    clv_ratio: float | None = None,
 ) -> tuple[str, str]:
     """A segment's name before de-duplication, and which rule produced it.
+
+    ``dominant_channel_persona`` is the dominant channel's persona from the channel seed
+    (see :func:`channel_persona`); ``minutes_ratio`` and ``clv_ratio`` are the segment's mean
+    watch time and CLV over the average customer's, which name a segment that no channel or
+    region defines.
 
     Returns
     -------
     name : str
-    rule : {"channel", "region", "channel_and_region", "mixed"}
+    rule : {"channel", "region", "channel_and_region", "behaviour", "mixed"}
     """
     pure_channel = dominant_channel_share >= pure_share
     pure_region = dominant_region_share >= pure_share
     if pure_channel and pure_region:
-        return f"{dominant_region} {channel_persona(dominant_channel)}", "channel_and_region"
+        persona = channel_persona(dominant_channel, dominant_channel_persona)
+        return f"{dominant_region} {persona}", "channel_and_region"
     if pure_channel:
-        return channel_persona(dominant_channel), "channel"
+        return channel_persona(dominant_channel, dominant_channel_persona), "channel"
     if pure_region:
         return f"{dominant_region} Multi-Channel", "region"
+    if minutes_ratio is not None and clv_ratio is not None:
+        return behaviour_name(minutes_ratio, clv_ratio), "behaviour"
     if second_channel:
         return f"{dominant_channel} & {second_channel} Mix", "mixed"
     return f"{dominant_channel} Mix", "mixed"
+
+
+def _band(ratio: float, high: str, middle: str, low: str) -> str:
+    upper, lower = BEHAVIOUR_BANDS
+    return high if ratio >= upper else low if ratio <= lower else middle
+
+
+def behaviour_name(minutes_ratio: float, clv_ratio: float) -> str:
+    """A name from watch time and CLV against the average ("Heavy Watchers, High CLV")."""
+    watching = _band(minutes_ratio, "Heavy Watchers", "Average Watchers", "Light Watchers")
+    value = _band(clv_ratio, "High CLV", "Mid CLV", "Low CLV")
+    return f"{watching}, {value}"
 
 
 def _second_channels(mix: pd.DataFrame) -> dict[tuple[str, int], str]:
@@ -177,7 +198,8 @@ def describe_segments(
     Parameters
     ----------
     profiles : DataFrame
-        One row per method and segment with at least ``PROFILE_COLUMNS``.
+        One row per method and segment with at least ``PROFILE_COLUMNS``, and optionally
+        ``dominant_channel_persona`` (the channel seed's persona).
     mix : DataFrame
         Channel and region mix per segment: segmentation_method, segment_id, mix_dimension
         ('channel' | 'region'), code_name, share_of_segment, mix_rank (1 = largest).
@@ -213,6 +235,9 @@ def describe_segments(
                 row.dominant_region_share,
                 seconds.get((method, int(row.segment_id))),
                 pure_share=pure_share,
+                dominant_channel_persona=getattr(row, "dominant_channel_persona", None),
+                minutes_ratio=row.minutes_ratio,
+                clv_ratio=row.clv_ratio,
             )
             for row in group.itertuples(index=False)
         ]

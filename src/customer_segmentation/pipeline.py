@@ -24,7 +24,9 @@ import pandas as pd
 from customer_segmentation import hierarchical, kmeans
 from customer_segmentation.ordering import segment_order, stable_segment_ids, weighted_centers
 from customer_segmentation.tables import (
+    CUSTOMER_ORDER,
     count_rows,
+    customer_order_column,
     fetch_columns,
     fetch_matrix,
     is_spark_frame,
@@ -149,7 +151,7 @@ def _ward_leaves_spark(
     if n <= exact_max_rows:
         leaves = features_table.select(
             "customer_id",
-            (F.row_number().over(Window.orderBy("customer_id")) - 1)
+            (F.row_number().over(Window.orderBy(customer_order_column(features_table))) - 1)
             .cast("bigint")
             .alias("ward_leaf_id"),
         )
@@ -223,7 +225,9 @@ def ward_leaves(
             source=source,
         )
     started = time.perf_counter()
-    customer_ids, X = fetch_matrix(features_table, features, "customer_id")
+    customer_ids, X = fetch_matrix(
+        features_table, features, customer_order_column(features_table), key="customer_id"
+    )
     check_segmentable(X, 2 if n_segments is None else n_segments, source)
     if X.shape[0] <= exact_max_rows:
         leaf_ids = np.arange(X.shape[0], dtype=np.int64)
@@ -402,7 +406,9 @@ def kmeans_fit(
             max_iter=max_iter,
             source=source,
         )
-    customer_ids, X = fetch_matrix(features_table, features, "customer_id")
+    customer_ids, X = fetch_matrix(
+        features_table, features, customer_order_column(features_table), key="customer_id"
+    )
     check_segmentable(X, n_segments, source)
     # The Ward solution's centres are a strong, deterministic starting point.
     _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
@@ -675,8 +681,11 @@ def kmeans_assignments(
             label_column="kmeans_segment_id",
             distance_column="distance_to_center",
             labels=[int(i) for i in ids],
+            keep=[c for c in [customer_order_column(features_table)] if c == CUSTOMER_ORDER],
         )
-    customer_ids, X = fetch_matrix(features_table, features, "customer_id")
+    order = customer_order_column(features_table)
+    fetched = fetch_columns(features_table, ["customer_id", *features], order)
+    X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
     segment_ids, centers = fetch_matrix(
         fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
     )
@@ -690,11 +699,13 @@ def kmeans_assignments(
     )
     frame = pd.DataFrame(
         {
-            "customer_id": customer_ids,
+            "customer_id": fetched["customer_id"],
             "kmeans_segment_id": segment_ids[labels],
             "distance_to_center": distances,
         }
     )
+    if order == CUSTOMER_ORDER:
+        frame.insert(1, CUSTOMER_ORDER, np.asarray(fetched[CUSTOMER_ORDER], dtype=np.int64))
     return like_input(frame, features_table)
 
 
@@ -820,7 +831,7 @@ def k_selection(
         source = _spark_sample(
             features_table, sample_size, random_state, count_rows(features_table)
         )
-    _, X = fetch_matrix(source, features, "customer_id")
+    _, X = fetch_matrix(source, features, customer_order_column(source))
     X = X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
     _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
     merge_columns = ["left_node", "right_node", "height", "size"]
@@ -898,17 +909,22 @@ def segment_stability(
         return _skipped("segment_stability", STABILITY_COLUMNS, features_table)
     started = time.perf_counter()
     if runs_distributed(features_table, spark_collect_max_rows):
-        joined = features_table.select("customer_id", *features).join(
+        order = customer_order_column(features_table)
+        joined = features_table.select(*dict.fromkeys(["customer_id", order]), *features).join(
             assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
         )
         sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
         # One collection: features and labels of the same sampled customers.
-        fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], "customer_id")
+        fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], order)
         X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
         labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
     else:
-        _, X = fetch_matrix(features_table, features, "customer_id")
-        labels = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
+        _, X = fetch_matrix(
+            features_table, features, customer_order_column(features_table), key="customer_id"
+        )
+        labels = fetch_columns(
+            assignments_table, ["kmeans_segment_id"], customer_order_column(assignments_table)
+        )
         labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
     if labels.shape[0] != X.shape[0]:
         raise ValueError("kmeans_assignments and the features have different customers")

@@ -3,8 +3,9 @@
 DuckDB lets one process write a database file *or* many processes read it, never both: a
 dashboard holding the build database makes the next ``dbt build`` fail with a lock error, and a
 dashboard reading during a build could see some marts rebuilt and others not. So BI tools never
-read the build database. After a successful ``dbt build``, :func:`publish_marts` copies every
-table of the ``marts`` schema into a new DuckDB file under a temporary name, checks it, and
+read the build database. After a successful ``dbt build``, :func:`publish_marts` copies the
+project's marts (the models of schema ``marts`` in that build's ``manifest.json``, nothing else
+the build database holds) into a new DuckDB file under a temporary name, checks it, and
 atomically renames it onto the serving path (``os.replace``):
 
 - a reader opening the serving path sees either the previous publication or the new one, whole;
@@ -14,9 +15,12 @@ atomically renames it onto the serving path (``os.replace``):
 - the build database is only read here, so no reader ever holds a lock the build needs.
 
 The serving file is self-contained (the marts are copied, not referenced): no view can point at
-data that a later publication removed. ``marts.build_info`` names the publication and
-``marts.published_marts`` lists each mart with its row count, so a reader can check it sees one
-complete build.
+data that a later publication removed. It is written in DuckDB's storage format of version
+1.0.0 (``SERVING_STORAGE_VERSION``), which every DuckDB reader from 1.0.0 on opens: the duckdb
+CLI and Python packages 1.x, the JDBC/ODBC drivers BI tools bundle, Evidence. DuckDB 2.0's own
+format (the default when it writes) opens in DuckDB 2.x only. ``marts.build_info`` names the
+publication and ``marts.published_marts`` lists each mart with its row count, so a reader can
+check it sees one complete build.
 """
 
 from __future__ import annotations
@@ -30,9 +34,23 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["PublishError", "Publication", "publish_marts", "check_run_results", "read_publication"]
+__all__ = [
+    "PublishError",
+    "Publication",
+    "SERVING_STORAGE_VERSION",
+    "check_run_results",
+    "project_marts",
+    "publish_marts",
+    "read_publication",
+]
 
 SCHEMA = "marts"
+#: DuckDB storage format the serving file is written in (``storage_compatibility_version``).
+#: v1.0.0 (storage version 64) is the format of DuckDB 1.0, the first release with a stable,
+#: backwards-compatible file format: every reader from 1.0.0 on opens it (tested with the
+#: duckdb 1.0.0 package). Newer formats add compression only (the embedded serving file is
+#: ~10 % larger in v1.0.0) and lock out the older readers BI tools bundle.
+SERVING_STORAGE_VERSION = "v1.0.0"
 #: dbt result statuses that mean the build did not fully succeed.
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error", "skipped"})
 
@@ -102,16 +120,64 @@ def check_run_results(run_results_path: str | os.PathLike) -> dict:
     }
 
 
-def _mart_tables(connection: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    """Every relation of the marts schema: tables, and views (e.g. scored_customers), which
-    are published as tables so the serving file needs nothing from the build file."""
+def project_marts(manifest_path: str | os.PathLike, invocation_id: str = "") -> list[str]:
+    """The relations of schema ``marts`` that the dbt project defines, from its manifest.
+
+    Parameters
+    ----------
+    manifest_path : path-like
+        ``<target-path>/manifest.json``, written by the same ``dbt build``.
+    invocation_id : str, optional
+        The build's dbt invocation id (from ``run_results.json``); when given, the manifest must
+        come from that same command.
+
+    Returns
+    -------
+    list of str
+        Relation names (dbt aliases, so versioned models keep their ``_v<N>`` names), sorted.
+        Ephemeral models have no relation and are left out; tables and views are both listed
+        (views, e.g. ``scored_customers``, are published as tables).
+
+    Raises
+    ------
+    PublishError
+        When the manifest is missing, unreadable, from another dbt command, or lists no mart.
+    """
+    path = Path(manifest_path)
+    if not path.is_file():
+        raise PublishError(
+            f"no dbt manifest at {path}: run `dbt build` (or `make build`) before publishing"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PublishError(f"cannot read the dbt manifest {path}: {exc}") from None
+    found = manifest.get("metadata", {}).get("invocation_id", "")
+    if invocation_id and found != invocation_id:
+        raise PublishError(
+            f"the dbt manifest {path} comes from another dbt command (invocation {found}) than "
+            f"the build being published ({invocation_id}): run `dbt build` again, then publish"
+        )
+    marts = sorted(
+        node.get("alias") or node["name"]
+        for node in manifest.get("nodes", {}).values()
+        if node.get("resource_type") == "model"
+        and node.get("schema") == SCHEMA
+        and node.get("config", {}).get("materialized") != "ephemeral"
+    )
+    if not marts:
+        raise PublishError(f"the dbt manifest {path} defines no model in schema {SCHEMA}")
+    return marts
+
+
+def _relations_in(connection: duckdb.DuckDBPyConnection, catalog: str) -> set[str]:
+    """Tables and views of schema marts in the attached database ``catalog``."""
     rows = connection.execute(
         "select table_name from information_schema.tables "
-        "where table_catalog = ? and table_schema = ? and table_type in ('BASE TABLE', 'VIEW') "
-        "order by table_name",
+        "where table_catalog = ? and table_schema = ? and table_type in ('BASE TABLE', 'VIEW')",
         [catalog, SCHEMA],
     ).fetchall()
-    return [row[0] for row in rows]
+    return {row[0] for row in rows}
 
 
 def _quote(identifier: str) -> str:
@@ -122,10 +188,11 @@ def publish_marts(
     build_database: str | os.PathLike,
     serving_path: str | os.PathLike,
     *,
+    manifest_path: str | os.PathLike,
     run_results_path: str | os.PathLike | None = None,
     build_id: str | None = None,
 ) -> Publication:
-    """Copy the build's marts into a new serving database and swap it in atomically.
+    """Copy the project's marts into a new serving database and swap it in atomically.
 
     Parameters
     ----------
@@ -133,6 +200,10 @@ def publish_marts(
         The DuckDB file ``dbt build`` wrote (``DBT_DUCKDB_PATH``); opened read-only.
     serving_path : path-like
         The file BI tools read. Replaced in one rename; its directory is created if missing.
+    manifest_path : path-like
+        dbt's ``manifest.json``: exactly its models of schema ``marts`` are published (see
+        :func:`project_marts`), so a model deleted from the project is not published again from
+        the table it left in the build database.
     run_results_path : path-like, optional
         dbt's ``run_results.json``; when given, publishing refuses unless it records a fully
         successful ``dbt build`` (see :func:`check_run_results`).
@@ -147,6 +218,7 @@ def publish_marts(
     build_database = Path(build_database).resolve()
     serving_path = Path(serving_path).resolve()
     run = check_run_results(run_results_path) if run_results_path is not None else {}
+    marts = project_marts(manifest_path, run.get("invocation_id", ""))
     if not build_database.exists():
         raise PublishError(
             f"build database {build_database} does not exist: run `dbt build` first "
@@ -161,7 +233,9 @@ def publish_marts(
     serving_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = serving_path.with_name(f".{serving_path.name}.{build_id}.tmp")
     try:
-        row_counts = _write_serving_database(build_database, temporary, build_id, run, started)
+        row_counts = _write_serving_database(
+            build_database, temporary, marts, build_id, run, started
+        )
         with open(temporary, "rb") as handle:  # the data is on disk before the rename
             os.fsync(handle.fileno())
         os.replace(temporary, serving_path)
@@ -173,12 +247,18 @@ def publish_marts(
 
 
 def _write_serving_database(
-    build_database: Path, target: Path, build_id: str, run: dict, started: datetime
+    build_database: Path,
+    target: Path,
+    marts: list[str],
+    build_id: str,
+    run: dict,
+    started: datetime,
 ) -> dict[str, int]:
-    """Write every mart plus build_info and published_marts into a fresh file ``target``."""
+    """Write ``marts`` plus build_info and published_marts into a fresh file ``target``."""
     target.unlink(missing_ok=True)
     build = _quote(build_database.stem)
-    with duckdb.connect(str(target)) as connection:
+    config = {"storage_compatibility_version": SERVING_STORAGE_VERSION}
+    with duckdb.connect(str(target), config=config) as connection:
         try:
             # Attached under its own catalog name (the file's stem), which is the name the
             # views in the build file (e.g. scored_customers) use for the tables they read.
@@ -189,11 +269,11 @@ def _write_serving_database(
                 f"cannot read the build database {build_database} ({first_line}); "
                 "is a dbt build still running?"
             ) from None
-        marts = _mart_tables(connection, build_database.stem)
-        if not marts:
+        missing = sorted(set(marts) - _relations_in(connection, build_database.stem))
+        if missing:
             raise PublishError(
-                f"build database {build_database} has no tables in schema {SCHEMA}: "
-                "run `dbt build` first"
+                f"build database {build_database} lacks {', '.join(missing)} (schema {SCHEMA}), "
+                "which the project defines: run `dbt build` first"
             )
         connection.execute(f"create schema {SCHEMA}")
         row_counts: dict[str, int] = {}

@@ -15,30 +15,6 @@ import numpy as np
 import pandas as pd
 
 
-def parse_feature_list(value: str | Sequence[str]) -> list[str]:
-    """Feature names from a config value: a comma-separated string or a list.
-
-    Parameters
-    ----------
-    value : str or sequence of str
-        ``"minutes_watched,clv"`` (how dbt config passes the var) or ``["minutes_watched"]``.
-
-    Returns
-    -------
-    list of str
-        The names, stripped, in order.
-    """
-    if isinstance(value, str):
-        names = [part.strip() for part in value.strip("[]").split(",")]
-        names = [name.strip("'\" ") for name in names]
-    else:
-        names = [str(name).strip() for name in value]
-    names = [name for name in names if name]
-    if not names:
-        raise ValueError("segmentation_features is empty: list at least one feature")
-    return names
-
-
 def parse_int(value: object, name: str, *, minimum: int | None = None) -> int:
     """An integer config value (dbt config values arrive as text), checked.
 
@@ -152,18 +128,34 @@ def fetch_columns(table: object, columns: Sequence[str], order_by: str) -> dict[
     return {c: np.asarray(fetched[c]) for c in wanted}
 
 
+#: The column that orders the customers for every numeric step: the row position without a
+#: key, else the order of the customers' values (see int_customers_cleaned), so results do not
+#: depend on the input's row order or on how its keys sort.
+CUSTOMER_ORDER = "customer_order"
+
+
+def customer_order_column(table: object) -> str:
+    """The column that orders ``table``'s customers: :data:`CUSTOMER_ORDER` when it has one
+    (every table the dbt models pass), else ``customer_id`` (a frame built by hand)."""
+    columns = [str(c).lower() for c in getattr(table, "columns", [])]
+    return CUSTOMER_ORDER if CUSTOMER_ORDER in columns else "customer_id"
+
+
 def fetch_matrix(
-    table: object, columns: Sequence[str], order_by: str
+    table: object, columns: Sequence[str], order_by: str, key: str | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The key column and a float64 C-contiguous matrix of ``columns``, sorted by the key.
+    """The key column and a float64 C-contiguous matrix of ``columns``, sorted by ``order_by``.
+
+    ``key`` is the column returned as keys (default: ``order_by`` itself), e.g. the customer
+    ids of rows sorted by :data:`CUSTOMER_ORDER`.
 
     Returns
     -------
     keys : numpy.ndarray of shape (n,)
     X : numpy.ndarray of shape (n, len(columns)), float64
     """
-    fetched = fetch_columns(table, columns, order_by)
-    keys = np.asarray(fetched[order_by])
+    fetched = fetch_columns(table, [*([key] if key else []), *columns], order_by)
+    keys = np.asarray(fetched[key or order_by])
     n = keys.shape[0]
     X = np.empty((n, len(columns)), dtype=np.float64)
     for j, column in enumerate(columns):
@@ -182,6 +174,20 @@ def parse_n_segments(value: object) -> int | None:
         return parse_int(value, "n_segments", minimum=1)
     except ValueError as error:
         raise ValueError(f"{error} (or 'auto')") from None
+
+
+def read_feature_names(scaler_table: object) -> list[str]:
+    """The clustering features, in order, from the ``int_feature_scaler`` model.
+
+    The scaler is the one definition of the features (the ``segmentation_features`` var
+    expanded with the code seeds' one-hot columns), so the Python models read it rather than
+    parsing the var again.
+    """
+    fetched = fetch_columns(scaler_table, ["feature_name"], "feature_position")
+    names = [str(name) for name in fetched["feature_name"]]
+    if not names:
+        raise ValueError("int_feature_scaler has no features; set var segmentation_features")
+    return names
 
 
 def read_segment_count(table: object) -> int:

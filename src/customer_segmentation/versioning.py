@@ -19,7 +19,13 @@ from customer_segmentation.tables import fetch_columns, fetch_matrix, is_spark_f
 
 #: int_feature_scaler columns that define a model (not statistics of the data). Columns the
 #: input contract adds (a transform, a weight per feature) belong here once they exist.
-SCALER_CONFIG_COLUMNS = ("feature_position", "feature_name", "feature_transform", "feature_weight")
+SCALER_CONFIG_COLUMNS = (
+    "feature_position",
+    "feature_name",
+    "feature_transform",
+    "transform_quantile",
+    "feature_weight",
+)
 
 RUN_COLUMNS = {
     "mode": "str",
@@ -145,7 +151,7 @@ def segmentation_run(
     scaler_config = (
         scaler.sort_values("feature_position")[config_columns].astype(str).values.tolist()
     )
-    config = history.config_fingerprint(features, n_segments_setting, scaler=scaler_config)
+    config = history.config_fingerprint(features, scaler=scaler_config)
     input_fp = f"{int(fingerprint['input_rows'])}:{fingerprint['input_hash']}"
     plan = history.resolve_run(
         settings,

@@ -62,6 +62,27 @@ def embedded_build(tmp_path_factory) -> DbtResult:
     return result
 
 
+def publish_embedded(build: DbtResult, database: Path, serving: Path):
+    """Publish ``database`` (the embedded build or a copy) with that build's dbt artifacts."""
+    from customer_segmentation.publish import publish_marts
+
+    target = build.database.parent / "target"
+    return publish_marts(
+        database,
+        serving,
+        manifest_path=target / "manifest.json",
+        run_results_path=target / "run_results.json",
+    )
+
+
+@pytest.fixture(scope="session")
+def embedded_serving(embedded_build, tmp_path_factory) -> Path:
+    """The embedded build published to a serving file, as `make build` does."""
+    serving = tmp_path_factory.mktemp("embedded-serving") / "serving.duckdb"
+    publish_embedded(embedded_build, embedded_build.database, serving)
+    return serving
+
+
 @pytest.fixture
 def dbt_runner(tmp_path):
     """Call as dbt_runner([...args]) to build into a fresh database in tmp_path."""

@@ -23,6 +23,8 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.integration
 
 MODELS = {
+    "stg_regions": "staging/stg_regions.sql",
+    "stg_channels": "staging/stg_channels.sql",
     "stg_customers": "staging/stg_customers.sql",
     "int_customers_cleaned": "intermediate/int_customers_cleaned.sql",
     "customers_rejected": "marts/customers_rejected.sql",
@@ -31,6 +33,20 @@ MODELS = {
 CHANNELS = ["google", "facebook", "youtube", "linkedin", "twitter", "instagram", "friend", "other"]
 REGIONS = ["usa_canada_uk_australia", "western_europe", "rest_of_world"]
 RAW_COLUMNS = ["minutes_watched_raw", "clv_raw", "region_raw", "channel_raw"]
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+#: Texts that name a code by name or slug (matched case-insensitively, trimmed).
+CODE_NAMES = {
+    2: {
+        text.lower()
+        for row in pd.read_csv(SEEDS / "region_codes.csv").itertuples()
+        for text in (row.region_name, row.region_slug)
+    },
+    3: {
+        text.lower()
+        for row in pd.read_csv(SEEDS / "channel_codes.csv").itertuples()
+        for text in (row.channel_name, row.channel_slug)
+    },
+}
 RELATION = re.compile(r'"[^"]+"\."\w+"\."(\w+)"')
 
 
@@ -40,9 +56,14 @@ def cleaning(embedded_build):
     compiled = embedded_build.database.parent / "target" / "compiled" / "customer_segmentation"
     connection = duckdb.connect()
     connection.execute(
-        "create table base_customers (customer_id bigint, minutes_watched_raw varchar, "
-        "clv_raw varchar, region_raw varchar, channel_raw varchar, input_source varchar)"
+        "create table base_customers (input_row bigint, customer_id_raw varchar, "
+        "minutes_watched_raw varchar, clv_raw varchar, region_raw varchar, "
+        "channel_raw varchar, input_source varchar)"
     )
+    for seed in ["region_codes", "channel_codes"]:
+        connection.execute(
+            f"create table {seed} as select * from read_csv(?)", [str(SEEDS / f"{seed}.csv")]
+        )
     for name, path in MODELS.items():
         sql = RELATION.sub(r"\1", (compiled / "models" / Path(path)).read_text())
         # stg_customers (the costly query) is a table refreshed per example; the rest are views.
@@ -58,7 +79,7 @@ def load(connection, rows: list[tuple[str | None, ...]]) -> None:
     batch = pd.DataFrame(rows, columns=RAW_COLUMNS, dtype=object)  # noqa: F841 - read by DuckDB
     connection.execute("delete from base_customers")
     connection.execute(
-        "insert into base_customers select row_number() over (), "
+        "insert into base_customers select row_number() over (), null, "
         "minutes_watched_raw::varchar, clv_raw::varchar, region_raw::varchar, "
         "channel_raw::varchar, 'hypothesis' from batch"
     )
@@ -130,6 +151,8 @@ def labelled_rows(draw):
 
 
 def _is_valid_code(text: str, index: int) -> bool:
+    if text.strip().lower() in CODE_NAMES[index]:
+        return True
     try:
         value = float(text.strip())
     except ValueError:

@@ -126,7 +126,11 @@ def test_bad_rows_are_quarantined_and_the_rest_segmented(dbt_runner, tmp_path):
     )
     assert rejected == [
         (5, "minutes_watched is negative: -5"),
-        (10, "channel is not an integer from 1 to 8: 9"),
+        (
+            10,
+            "channel '9' is not a code, name or slug of seed channel_codes "
+            "(add a line to seeds/channel_codes.csv)",
+        ),
     ]
     assert result.query("select count(*) from marts.fct_customer_segments") == [(3832,)]
 
@@ -135,7 +139,7 @@ def test_missing_column_fails_and_names_it(dbt_runner, tmp_path):
     path = _write_seed_copy(tmp_path / "no_channel.csv", drop_column="channel")
     result = dbt_runner(["build", "--vars", f"{{customers_path: '{path}'}}"])
     assert result.returncode != 0
-    assert f"customers file '{path}' has no column channel" in result.output
+    assert f"customers input file '{path}' has no column \"channel\"" in result.output
 
 
 def test_missing_file_fails_and_names_it(dbt_runner, tmp_path):

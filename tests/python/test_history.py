@@ -19,6 +19,7 @@ def versions(*rows):
             "input_fingerprint",
             "features",
             "n_segments",
+            "n_segments_setting",
         ],
     )
 
@@ -65,12 +66,11 @@ def test_bad_settings_name_the_var(values, message):
     assert "\n" not in str(error.value)
 
 
-def test_config_fingerprint_changes_with_features_and_k_only():
-    base = history.config_fingerprint(FEATURES, 8)
-    assert history.config_fingerprint(FEATURES, "8") == base
-    assert history.config_fingerprint(FEATURES[::-1], 8) != base
-    assert history.config_fingerprint(FEATURES, 6) != base
-    assert history.config_fingerprint(FEATURES, 8, scaler=[["1", "clv", "log1p"]]) != base
+def test_config_fingerprint_changes_with_features_and_their_settings():
+    base = history.config_fingerprint(FEATURES)
+    assert history.config_fingerprint(list(FEATURES)) == base
+    assert history.config_fingerprint(FEATURES[::-1]) != base
+    assert history.config_fingerprint(FEATURES, scaler=[["1", "clv", "log1p"]]) != base
 
 
 # ---------------------------------------------------------------------------- run plan
@@ -90,9 +90,10 @@ def plan(settings=None, stored=None, config="c1", input_fp="i1", features=FEATUR
 def test_auto_fits_first_then_scores_new_input_and_refits_changed_config():
     first = plan()
     assert (first.mode, first.next_model_version, first.previous_model_version) == ("fit", 1, None)
-    stored = versions((1, "c1", "i1", "minutes_watched,clv", 8))
+    stored = versions((1, "c1", "i1", "minutes_watched,clv", 8, "8"))
     new_month = plan(stored=stored, input_fp="i2")
     assert (new_month.mode, new_month.model_version) == ("score", 1)
+    assert plan(stored=stored, input_fp="i2", k=6).mode == "fit"  # k changed
     changed = plan(stored=stored, config="c2", features=["clv"])
     assert (changed.mode, changed.next_model_version, changed.previous_model_version) == (
         "fit",
@@ -105,7 +106,8 @@ def test_auto_fits_first_then_scores_new_input_and_refits_changed_config():
 
 def test_score_and_pinned_versions():
     stored = versions(
-        (1, "c1", "i1", "minutes_watched,clv", 8), (2, "c1", "i2", "minutes_watched,clv", 8)
+        (1, "c1", "i1", "minutes_watched,clv", 8, "8"),
+        (2, "c1", "i2", "minutes_watched,clv", 8, "8"),
     )
     assert plan(HistorySettings(segmentation_mode="score"), stored).model_version == 2
     pinned = plan(HistorySettings(segmentation_mode="score", model_version=1), stored)
@@ -128,12 +130,14 @@ def test_scoring_without_a_version_fails_clearly(settings, features, k, message)
 
 
 def test_scoring_with_other_features_or_k_fails_clearly():
-    stored = versions((1, "c1", "i1", "minutes_watched,clv", 8))
+    stored = versions((1, "c1", "i1", "minutes_watched,clv", 8, "8"))
     score = HistorySettings(segmentation_mode="score")
     with pytest.raises(HistorySettingsError, match="fitted on features minutes_watched, clv"):
         plan(score, stored, features=["clv"])
     with pytest.raises(HistorySettingsError, match="has 8 segments, but var n_segments is 6"):
         plan(score, stored, k=6)
+    with pytest.raises(HistorySettingsError, match="fitted with other feature settings"):
+        plan(score, stored, config="c2")
     assert plan(score, stored, k="auto").model_version == 1
 
 
@@ -292,7 +296,7 @@ def test_features_in_words():
 
 
 def test_transition_figure_has_new_and_departed_rows():
-    from customer_segmentation import report_history
+    from customer_segmentation.report import history as report_history
 
     pairs = pd.DataFrame(
         {

@@ -3,6 +3,13 @@ import pytest
 
 from customer_segmentation.naming import base_name, describe_segments
 
+#: The personas of seeds/channel_codes.csv that these tests use.
+PERSONAS = {
+    "Twitter": "Twitter Devotees",
+    "Facebook": "Facebook Enthusiasts",
+    "Google": "Google Searchers",
+}
+
 
 def _profile(segment_id, customers, minutes, clv, channel, channel_share, region, region_share):
     return {
@@ -14,6 +21,7 @@ def _profile(segment_id, customers, minutes, clv, channel, channel_share, region
         "median_minutes_watched": minutes / 2,
         "mean_clv": clv,
         "dominant_channel_name": channel,
+        "dominant_channel_persona": PERSONAS.get(channel),
         "dominant_channel_share": channel_share,
         "dominant_region_name": region,
         "dominant_region_share": region_share,
@@ -50,7 +58,35 @@ def _mix(segment_id, dimension, entries):
     ],
 )
 def test_base_name_rules(args, expected):
-    assert base_name(*args) == expected
+    assert base_name(*args, dominant_channel_persona=PERSONAS.get(args[0])) == expected
+
+
+@pytest.mark.parametrize(
+    ("ratios", "expected"),
+    [
+        ((1.46, 1.62), "Heavy Watchers, High CLV"),
+        ((1.11, 0.62), "Average Watchers, Low CLV"),
+        ((0.02, 0.98), "Light Watchers, Mid CLV"),
+        ((1.2, 0.8), "Heavy Watchers, Low CLV"),  # the bounds themselves belong to the bands
+    ],
+)
+def test_a_segment_no_channel_or_region_defines_is_named_by_its_behaviour(ratios, expected):
+    minutes_ratio, clv_ratio = ratios
+    name = base_name(
+        "YouTube", 0.3, "Rest of the World", 0.6, "Google",
+        minutes_ratio=minutes_ratio, clv_ratio=clv_ratio,
+    )  # fmt: skip
+    assert name == (expected, "behaviour")
+
+
+def test_a_channel_without_a_persona_is_named_after_the_channel():
+    assert base_name("TikTok", 0.95, "Rest of the World", 0.5, None) == (
+        "TikTok Customers",
+        "channel",
+    )
+    assert base_name("TikTok", 0.95, "Rest of the World", 0.5, None, dominant_channel_persona=" ")[
+        0
+    ] == ("TikTok Customers")
 
 
 def test_describe_segments_names_profiles_and_marks_extremes():

@@ -14,8 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import PROJECT_ROOT
-from customer_segmentation.publish import PublishError, publish_marts, read_publication
+from conftest import PROJECT_ROOT, publish_embedded
+from customer_segmentation.publish import (
+    SERVING_STORAGE_VERSION,
+    PublishError,
+    project_marts,
+    publish_marts,
+    read_publication,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -44,11 +50,12 @@ def export_marts(database: Path, out_dir: Path) -> dict[str, bytes]:
     return exported
 
 
-def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
-    """`make build` into work/ (build database, dbt target, serving database all there).
+def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.CompletedProcess:
+    """`make build` or `make report` in work/ (build database, dbt target, serving database and
+    report all there).
 
-    Falls back to the two commands make build runs when the virtualenv was not set up by make
-    (make would reinstall it first)."""
+    Falls back to the commands make runs when the virtualenv was not set up by make (make
+    would reinstall it first)."""
     env = {
         **os.environ,
         "DBT_DUCKDB_PATH": str(work / "build.duckdb"),
@@ -56,9 +63,14 @@ def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
         "DBT_LOG_PATH": str(work / "logs"),
         "OMP_NUM_THREADS": "1",
     }
-    make_vars = [f"VENV={VENV}", f"SERVING_PATH={work / 'serving.duckdb'}", f"DBT_ARGS={dbt_args}"]
+    make_vars = [
+        f"VENV={VENV}",
+        f"SERVING_PATH={work / 'serving.duckdb'}",
+        f"REPORT={work / 'report.html'}",
+        f"DBT_ARGS={dbt_args}",
+    ]
     dry_run = subprocess.run(
-        ["make", "-n", "build", *make_vars],
+        ["make", "-n", target, *make_vars],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -66,16 +78,22 @@ def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
     )
     if dry_run.returncode == 0 and "pip install" not in dry_run.stdout:
         return subprocess.run(
-            ["make", "build", *make_vars], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+            ["make", target, *make_vars], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
         )
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
-    command = (
-        f"{VENV}/bin/dbt build {dbt_args} && {VENV}/bin/customer-segmentation publish "
-        f"--serving-path {work / 'serving.duckdb'}"
-    )
+    cli = f"{VENV}/bin/customer-segmentation"
+    command = {
+        "build": f"{VENV}/bin/dbt build {dbt_args} && {cli} publish "
+        f"--serving-path {work / 'serving.duckdb'}",
+        "report": f"{cli} report --database {work / 'serving.duckdb'} --out {work / 'report.html'}",
+    }[target]
     return subprocess.run(
         ["bash", "-c", command], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
     )
+
+
+def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
+    return make_target(work, "build", dbt_args)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +101,7 @@ def published(embedded_build, tmp_path_factory) -> Path:
     """A work dir whose serving database holds the embedded build, published."""
     work = tmp_path_factory.mktemp("published")
     shutil.copy(embedded_build.database, work / "build.duckdb")
-    run_results = embedded_build.database.parent / "target" / "run_results.json"
-    publish_marts(work / "build.duckdb", work / "serving.duckdb", run_results_path=run_results)
+    publish_embedded(embedded_build, work / "build.duckdb", work / "serving.duckdb")
     return work
 
 
@@ -149,11 +166,22 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     assert export_marts(serving, tmp_path / "after") == before_marts
     assert serving.read_bytes() == before_bytes
 
+    # `make report` after the failed build shows the last published build and says so.
+    reported = make_target(published, "report")
+    assert reported.returncode == 0, (reported.stdout + reported.stderr)[-3000:]
+    page = (published / "report.html").read_text(encoding="utf-8")
+    assert f"Build <b>{before['build_id']}</b>" in page
+    assert "failed</b>, so it was not published" in page and "kmeans_fit (error)" in page
+    customers = before["row_counts"]["fct_customer_segments"]
+    assert f"<b>{customers:,}</b> customers in" in page
+    assert "warning: the report shows the last published build" in reported.stderr
+
     # Publishing by hand after the failed build is refused too, naming the failed node.
     with pytest.raises(PublishError, match="kmeans_fit"):
         publish_marts(
             published / "build.duckdb",
             serving,
+            manifest_path=published / "target" / "manifest.json",
             run_results_path=published / "target" / "run_results.json",
         )
     assert read_publication(serving) == before
@@ -163,7 +191,12 @@ def test_publish_refuses_a_command_other_than_build(tmp_path):
     run_results = tmp_path / "run_results.json"
     run_results.write_text(json.dumps({"args": {"which": "run"}, "results": []}))
     with pytest.raises(PublishError, match="was `dbt run`, not `dbt build`"):
-        publish_marts(tmp_path / "x.duckdb", tmp_path / "s.duckdb", run_results_path=run_results)
+        publish_marts(
+            tmp_path / "x.duckdb",
+            tmp_path / "s.duckdb",
+            manifest_path=tmp_path / "manifest.json",
+            run_results_path=run_results,
+        )
 
 
 def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
@@ -201,3 +234,108 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
         "customer-segmentation publish: error: the last dbt build did not succeed"
     )
     assert "model.customer_segmentation.kmeans_fit (error); 1 skipped" in error
+
+
+def serving_relations(serving: Path) -> set[str]:
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        return {
+            row[0]
+            for row in connection.sql(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+
+
+def test_a_model_removed_from_the_project_is_not_published(embedded_build, tmp_path):
+    """dbt never drops the table of a deleted model: publishing follows the manifest instead."""
+    build = tmp_path / "build.duckdb"
+    shutil.copy(embedded_build.database, build)
+    with duckdb.connect(str(build)) as connection:
+        # What a model deleted from the project leaves behind in the build database.
+        connection.execute("create table marts.mart_retired as select 1 as x")
+        connection.execute("create view marts.mart_retired_view as select 2 as y")
+    target = embedded_build.database.parent / "target"
+    manifest = target / "manifest.json"
+    publication = publish_marts(
+        build,
+        tmp_path / "serving.duckdb",
+        manifest_path=manifest,
+        run_results_path=target / "run_results.json",
+    )
+    expected = project_marts(manifest)
+    assert "mart_retired" not in expected and "dim_segments" in expected
+    assert sorted(publication.row_counts) == expected
+    published = serving_relations(tmp_path / "serving.duckdb")
+    assert published == {*expected, "build_info", "published_marts"}
+    assert sorted(read_publication(tmp_path / "serving.duckdb")["row_counts"]) == expected
+
+    # The manifest of a project that dropped a model that is still built here: not published.
+    trimmed = json.loads(manifest.read_text())
+    del trimmed["nodes"]["model.customer_segmentation.mart_segment_region_channel"]
+    trimmed_path = tmp_path / "manifest.json"
+    trimmed_path.write_text(json.dumps(trimmed))
+    publish_marts(build, tmp_path / "serving.duckdb", manifest_path=trimmed_path)
+    assert "mart_segment_region_channel" not in serving_relations(tmp_path / "serving.duckdb")
+
+
+def write_manifest(path: Path, nodes: dict, invocation_id: str = "abc") -> Path:
+    path.write_text(json.dumps({"metadata": {"invocation_id": invocation_id}, "nodes": nodes}))
+    return path
+
+
+def model(schema: str, alias: str, materialized: str = "table") -> dict:
+    return {
+        "resource_type": "model",
+        "name": alias.split("_v")[0],
+        "alias": alias,
+        "schema": schema,
+        "config": {"materialized": materialized},
+    }
+
+
+def test_project_marts_reads_the_manifest(tmp_path):
+    manifest = write_manifest(
+        tmp_path / "manifest.json",
+        {
+            "model.p.b": model("marts", "b", "view"),
+            "model.p.a_v2": model("marts", "a_v2"),
+            "model.p.e": model("marts", "e", "ephemeral"),
+            "model.p.s": model("staging", "s"),
+            "seed.p.c": {**model("marts", "c"), "resource_type": "seed"},
+        },
+    )
+    assert project_marts(manifest) == ["a_v2", "b"]
+    assert project_marts(manifest, "abc") == ["a_v2", "b"]
+    with pytest.raises(PublishError, match="comes from another dbt command"):
+        project_marts(manifest, "other")
+    with pytest.raises(PublishError, match="defines no model in schema marts"):
+        project_marts(write_manifest(tmp_path / "empty.json", {"model.p.s": model("raw", "s")}))
+    with pytest.raises(PublishError, match="no dbt manifest at"):
+        project_marts(tmp_path / "missing.json")
+    (tmp_path / "broken.json").write_text("{")
+    with pytest.raises(PublishError, match="cannot read the dbt manifest"):
+        project_marts(tmp_path / "broken.json")
+
+
+def test_publish_names_a_mart_the_build_lacks(embedded_build, tmp_path):
+    manifest = json.loads((embedded_build.database.parent / "target" / "manifest.json").read_text())
+    manifest["nodes"]["model.customer_segmentation.mart_new"] = model("marts", "mart_new")
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(PublishError, match="lacks mart_new"):
+        publish_marts(embedded_build.database, tmp_path / "serving.duckdb", manifest_path=path)
+    assert not (tmp_path / "serving.duckdb").exists()
+
+
+def test_serving_file_is_written_in_the_old_storage_format(published):
+    """The header's storage version is what a reader compares ("version number 69, but we can
+    only read ..."): 64 is DuckDB 1.0's format, which every reader from 1.0 on accepts."""
+    header = (published / "serving.duckdb").read_bytes()[:20]
+    assert header[8:12] == b"DUCK"
+    assert int.from_bytes(header[12:20], "little") == 64
+    assert SERVING_STORAGE_VERSION == "v1.0.0"
+    with duckdb.connect(str(published / "serving.duckdb"), read_only=True) as connection:
+        ((tags,),) = connection.sql(
+            "select tags from duckdb_databases() where database_name = 'serving'"
+        ).fetchall()
+    assert tags["storage_version"].startswith(SERVING_STORAGE_VERSION)

@@ -66,7 +66,7 @@ def test_fit_at_k_6_is_never_worse_than_k_selection(embedded_build):
     )  # fmt: skip
     with duckdb.connect(str(embedded_build.database), read_only=True) as connection:
         features_table = connection.table("intermediate.int_customer_features_scaled")
-        features = [c for c in features_table.columns if c != "customer_id"]
+        features = [c for c in features_table.columns if c not in {"customer_id", "customer_order"}]
         leaves = connection.table("intermediate.int_ward_leaf_centroids")
         merges = connection.table("clustering.ward_merges")
         selection = connection.table("clustering.k_selection")
@@ -100,7 +100,7 @@ def test_sql_agreement_matches_scikit_learn(embedded_build):
 
 def test_ward_inertia_in_sql_matches_numpy(embedded_build):
     features = embedded_build.query(
-        "select f.* exclude (customer_id), s.ward_segment_id "
+        "select f.* exclude (customer_id, customer_order), s.ward_segment_id "
         "from intermediate.int_customer_features_scaled f "
         "join intermediate.int_customer_segments s using (customer_id)"
     )

@@ -1,5 +1,6 @@
 """The HTML report: figure helpers on small frames, sections skipped when a mart is missing,
-the full report of the embedded build, and that report opened in headless Chromium."""
+which build the page says it shows, the segment cards, the full report of the published
+embedded build, and that report opened in headless Chromium."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -69,7 +71,7 @@ def test_figures_draw_from_small_frames():
     X = rng.normal(size=(30, 2))
     figures = [
         report.correlation_figure(customers),
-        report.minutes_clv_figure(customers, segments),
+        report.segment_scatter_figure(customers, segments),
         report.segment_sizes_figure(segments),
         report.dendrogram_figure(dendrogram_frame(linkage(X, "ward"), 3), leaves=10),
         report.k_selection_figure(
@@ -279,8 +281,8 @@ def test_findings_and_recommendations_are_escaped_text():
     page = rendered.html
     assert '<li class="matters">North &lt;matters&gt;</li>' in page  # significant: marked
     assert "<li>noise</li>" in page
-    assert "<h3>Mean CLV</h3>" in page
-    assert "Tiny &amp; rare" in page and "reduce spend 1, grow spend 1" in page
+    assert "<h4>Mean CLV</h4>" in page
+    assert "Tiny &amp; rare" in page
     assert "<td>reduce spend</td>" in page and "<td>1.0%</td>" in page
     assert "Tiny: 1.0 % of customers" in page
 
@@ -306,9 +308,9 @@ def test_missing_relations_skip_their_sections():
         )
         rendered = report.render_report(report.ReportData(connection))
     assert rendered.rendered == ["dendrogram"]
-    assert rendered.skipped["overview"] == [
+    assert rendered.skipped["at-a-glance"] == [
         "dim_segments",
-        "fct_customer_segments",
+        "mart_segment_recommendations",
         "customers_rejected",
     ]
     assert rendered.skipped["k-selection"] == ["mart_k_selection"]
@@ -325,22 +327,22 @@ def test_write_report_names_a_missing_database(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def embedded_report(embedded_build, tmp_path_factory):
+def embedded_report(embedded_build, embedded_serving, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "segmentation_report.html"
+    run_results = embedded_build.database.parent / "target" / "run_results.json"
     # Another read-only reader at the same time, as a BI tool would be.
-    with duckdb.connect(str(embedded_build.database), read_only=True):
-        assert (
-            cli_main(["report", "--database", str(embedded_build.database), "--out", str(out)]) == 0
-        )
+    with duckdb.connect(str(embedded_serving), read_only=True):
+        arguments = ["report", "--database", str(embedded_serving), "--out", str(out)]
+        assert cli_main([*arguments, "--run-results", str(run_results)]) == 0
     return out
 
 
 @pytest.mark.integration
-def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
+def test_report_has_every_section_it_can_draw(embedded_report, embedded_serving):
     text = embedded_report.read_text(encoding="utf-8")
-    with duckdb.connect(str(embedded_build.database), read_only=True) as connection:
+    with duckdb.connect(str(embedded_serving), read_only=True) as connection:
         data = report.ReportData(connection)
-        expected_skips = {s.key for s in report.SECTIONS if report._missing(s, data)}
+        expected_skips = {s.key for s in report.SECTIONS if report.missing_relations(s, data)}
         names = [
             r[0] for r in connection.sql("select segment_name from marts.dim_segments").fetchall()
         ]
@@ -369,7 +371,7 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
     assert "<script" not in text
     for name in names:
         assert name.replace("&", "&amp;") in text
-    with duckdb.connect(str(embedded_build.database), read_only=True) as connection:
+    with duckdb.connect(str(embedded_serving), read_only=True) as connection:
         findings = [
             r[0]
             for r in connection.sql(
@@ -377,7 +379,8 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
             ).fetchall()
         ]
         recommendations = connection.sql(
-            "select recommendation, rationale from marts.mart_segment_recommendations"
+            "select recommendation, rationale from marts.mart_segment_recommendations "
+            "where segmentation_method = 'kmeans'"  # Ward's are the method's business
         ).fetchall()
         ((build_k,),) = connection.sql(
             "select n_clusters from marts.mart_k_selection where is_build_k"
@@ -390,6 +393,99 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_build):
     chosen = re.findall(r'<tr class="chosen"><td>(\d+)</td>', text)
     assert chosen == [str(build_k)]
     assert f"This build uses <b>k = {build_k}</b>" in text
+
+
+@pytest.mark.integration
+def test_report_opens_with_the_segment_cards_and_names_its_build(embedded_report, embedded_serving):
+    text = embedded_report.read_text(encoding="utf-8")
+    with duckdb.connect(str(embedded_serving), read_only=True) as connection:
+        (build_id,) = connection.execute("select build_id from marts.build_info").fetchone()
+        segments = connection.execute(
+            "select segment_name, total_clv / sum(total_clv) over () from marts.dim_segments "
+            "where segmentation_method = 'kmeans' order by segment_id"
+        ).fetchall()
+    assert f"Build <b>{build_id}</b>" in text
+    assert 'class="warning"' not in text  # the latest build is the published one
+    # The first section of the page is the cards, one per k-means segment, in segment order.
+    first = re.search(r'<h3 id="([^"]+)"', text).group(1)
+    assert first == "at-a-glance"
+    cards = re.findall(r'<article class="card (\w+)">.*?<h4>(.*?)</h4>(.*?)</article>', text)
+    assert [html.unescape(name) for _, name, _ in cards] == [name for name, _ in segments]
+    for (_, _, body), (_, share) in zip(cards, segments, strict=True):
+        assert f"{share:.1%} of total CLV" in body
+        assert "watch time" in body and 'class="why"' in body
+    assert {css for css, _, _ in cards} <= {"grow", "reduce", "investigate", "neutral"}
+    # The method comes after the marketing parts.
+    order = [text.index(f'id="{anchor}"') for anchor, _, _ in report.PARTS]
+    assert order == sorted(order)
+    assert text.index('id="k-selection"') > text.index('id="channel-mix"')
+
+
+def test_provenance_says_which_build_and_warns_about_a_later_failed_one(tmp_path):
+    info = {
+        "build_id": "B1",
+        "built_at": "2026-01-01T00:00:00Z",
+        "published_at": "2026-01-01 00:00:05+00",
+        "dbt_invocation_id": "inv-1",
+    }
+    meta, warning = report.provenance(info, None)
+    assert "Build <b>B1</b>" in meta and warning == ""
+    run_results = tmp_path / "run_results.json"
+
+    def latest(invocation: str, status: str, which: str = "build") -> Path:
+        run_results.write_text(
+            json.dumps(
+                {
+                    "args": {"which": which},
+                    "metadata": {"invocation_id": invocation, "generated_at": "2026-01-02"},
+                    "results": [{"unique_id": "model.p.kmeans_fit", "status": status}],
+                }
+            )
+        )
+        return run_results
+
+    assert report.provenance(info, latest("inv-1", "success"))[1] == ""
+    warning = report.provenance(info, latest("inv-2", "error"))[1]
+    assert "The latest dbt build (2026-01-02) failed" in warning
+    assert "model.p.kmeans_fit (error)" in warning and "<b>B1</b>" in warning
+    assert "not published yet" in report.provenance(info, latest("inv-2", "success"))[1]
+    assert report.provenance(info, latest("inv-3", "error", which="test"))[1] == ""
+    meta, warning = report.provenance(None, None)
+    assert "Not a publication" in meta and "build database directly" in warning
+
+
+def test_segment_cards_add_shares_of_revenue_and_escape_text():
+    segments = pd.DataFrame(
+        {
+            "segment_id": [2, 1],
+            "segment_name": ["B <x>", "A"],
+            "customers": [30, 70],
+            "share_of_customers": [0.3, 0.7],
+            "total_clv": [300.0, 100.0],
+            "mean_clv": [10.0, 1.43],
+            "mean_minutes_watched": [50.0, 20.0],
+            "median_minutes_watched": [40.0, 10.0],
+        }
+    )
+    recommendations = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "recommendation": ["reduce spend", "Grow spend"],
+            "rationale": ["r1", "because <b>"],
+        }
+    )
+    frame = report.segment_cards_frame(segments, recommendations)
+    assert frame["segment_id"].tolist() == [1, 2]
+    assert frame["share_of_revenue"].tolist() == [0.25, 0.75]
+    page = report.segment_cards(frame)
+    assert page.count("<article") == 2
+    assert "B &lt;x&gt;" in page and "because &lt;b&gt;" in page
+    assert "75.0% of total CLV" in page and "mean 10.00 (all: 4.00)" in page
+    assert [report.recommendation_class(r) for r in ("Grow spend", "keep", "investigate x")] == [
+        "grow",
+        "neutral",
+        "investigate",
+    ]
 
 
 CHECK_SCRIPT = """<script>

@@ -29,7 +29,7 @@ LARGE_N_VARS = {
     "kmeans_n_init": 3,
 }
 FEATURES_SQL = (
-    "select * exclude (customer_id) from intermediate.int_customer_features_scaled "
+    "select * exclude (customer_id, customer_order) from intermediate.int_customer_features_scaled "
     "order by customer_id"
 )
 
@@ -148,9 +148,13 @@ def test_score_customers_on_a_new_table(embedded_build, tmp_path):
     assert rows[101]["scoring_issue"] is None and rows[101]["segment_name"]
     assert rows[102]["kmeans_segment_id"] is not None
     assert rows[103]["kmeans_segment_id"] is None
-    assert rows[103]["scoring_issue"] == "minutes_watched is negative"
-    assert rows[104]["scoring_issue"] == "CLV is blank or not a finite number"
-    assert rows[105]["scoring_issue"] == "region is not one of 0, 1, 2"
+    # The same row rules as the build's input (macro customer_row_rules).
+    assert rows[103]["scoring_issue"] == "minutes_watched is negative: -5"
+    assert rows[104]["scoring_issue"] == "CLV is blank"
+    assert rows[105]["scoring_issue"] == (
+        "region '7' is not a code, name or slug of seed region_codes "
+        "(add a line to seeds/region_codes.csv)"
+    )
 
 
 def test_benchmark_report_names_goals_and_figures():

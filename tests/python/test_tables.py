@@ -3,15 +3,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_segmentation.tables import fetch_matrix, parse_feature_list, parse_int
+from customer_segmentation.tables import (
+    customer_order_column,
+    fetch_matrix,
+    parse_int,
+    read_feature_names,
+)
 
 
-def test_parse_feature_list_accepts_text_and_lists():
-    assert parse_feature_list("minutes_watched, clv") == ["minutes_watched", "clv"]
-    assert parse_feature_list("['a', 'b']") == ["a", "b"]
-    assert parse_feature_list(["a", " b "]) == ["a", "b"]
-    with pytest.raises(ValueError, match="empty"):
-        parse_feature_list(" , ")
+def test_feature_names_come_from_the_scaler_in_position_order():
+    scaler = pd.DataFrame({"feature_position": [2, 1], "feature_name": ["clv", "minutes_watched"]})
+    assert read_feature_names(scaler) == ["minutes_watched", "clv"]
+    with pytest.raises(ValueError, match="int_feature_scaler has no features"):
+        read_feature_names(scaler.iloc[:0])
+
+
+def test_customers_are_ordered_by_customer_order_when_the_table_has_it():
+    keyed = pd.DataFrame({"customer_id": ["b", "a"], "customer_order": [1, 2], "x": [1.0, 2.0]})
+    assert customer_order_column(keyed) == "customer_order"
+    ids, X = fetch_matrix(keyed, ["x"], customer_order_column(keyed), key="customer_id")
+    assert list(ids) == ["b", "a"] and X[:, 0].tolist() == [1.0, 2.0]
+    assert customer_order_column(keyed.drop(columns="customer_order")) == "customer_id"
 
 
 @pytest.mark.parametrize("value", ["abc", "2.5", "nan"])

@@ -109,7 +109,7 @@ final as (
             'config_fingerprint': 'run.config_fingerprint',
             'features': 'settings.features',
             'feature_settings': 'settings.feature_settings',
-            'scaler': "'z-score: (x - feature_mean) / feature_scale, population standard deviation'",
+            'scaler': "'transform (feature_transform), z = (x - feature_mean) / feature_scale with the population standard deviation, times feature_weight'",
             'n_segments': 'segment_count.n_segments',
             'n_segments_setting': "'" ~ (var('n_segments') | string | trim) ~ "'",
             'previous_model_version': 'model_version.previous_model_version',

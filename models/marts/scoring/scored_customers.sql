@@ -17,6 +17,9 @@ scoring_input as (
         customer_id,
         case when not minutes_watched_was_blank then minutes_watched end as minutes_watched,
         clv,
+        {%- for attribute in customer_attributes() %}
+        {{ attribute.name }},
+        {%- endfor %}
         region_code as region,
         channel_code as channel
     from customers

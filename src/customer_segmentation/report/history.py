@@ -13,6 +13,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from customer_segmentation.report.data import (
+    ReportData,
+    Section,
+    annotate_counts,
+    figure_to_img,
+    html_table,
+)
+
 REQUIRES = (
     "customer_segment_history",
     "mart_segment_transitions",
@@ -45,9 +53,7 @@ def transition_figure(pairs: pd.DataFrame) -> Figure:
     image = ax.imshow(shares, cmap="Purples", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(cols)), labels=cols, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), labels=rows, fontsize=8)
-    from customer_segmentation.report import _annotate_counts  # noqa: PLC0415 - report imports us
-
-    _annotate_counts(ax, values, shares)
+    annotate_counts(ax, values, shares)
     ax.set_xlabel("segment at the later snapshot")
     ax.set_ylabel("segment at the earlier snapshot")
     fig.colorbar(image, ax=ax, label="share of the row's customers (text: customers)")
@@ -69,10 +75,8 @@ def _labels(pairs: pd.DataFrame, side: str, outside: str) -> list[str]:
     return [*labels, outside]
 
 
-def changes_since_last_snapshot(data) -> str:
-    """The section's HTML (``data`` is a report.ReportData)."""
-    from customer_segmentation import report
-
+def changes_since_last_snapshot(data: ReportData) -> str:
+    """The section's HTML."""
     snapshots = data.connection.sql(
         "select cast(snapshot_date as varchar) as snapshot_date, count(*) as customers, "
         "max(model_version) as model_version "
@@ -113,7 +117,7 @@ def changes_since_last_snapshot(data) -> str:
             items.append(f"<li><b>{n:,}</b> customers {words} (CLV {clv.get(kind, 0.0):,.2f})</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
         parts.append(
-            report.figure_to_img(
+            figure_to_img(
                 transition_figure(pairs),
                 "From-segment to to-segment heatmap of the latest snapshots",
             )
@@ -121,7 +125,7 @@ def changes_since_last_snapshot(data) -> str:
         changed = pairs[pairs["transition_type"] != "stayed"].head(8)
         parts.append("<h3>The largest changes</h3>")
         parts.append(
-            report.html_table(
+            html_table(
                 changed,
                 [
                     ("transition_type", "change", "{}"),
@@ -146,7 +150,7 @@ def changes_since_last_snapshot(data) -> str:
         columns = [("segment_id", "id", "{:.0f}"), ("segment_name", "segment", "{}")]
         columns += [(str(c), f"share {c}", "{:.1%}") for c in wide.columns[2:]]
         parts.append("<h3>Segment shares then and now</h3>")
-        parts.append(report.html_table(wide.fillna(0.0), columns))
+        parts.append(html_table(wide.fillna(0.0), columns))
     if latest is not None:
         verdict = "matters" if bool(latest["refit_recommended"]) else ""
         parts.append(
@@ -159,7 +163,7 @@ def changes_since_last_snapshot(data) -> str:
             order_by="psi desc",
         ).head(5)
         parts.append(
-            report.html_table(
+            html_table(
                 features,
                 [
                     ("feature_words", "feature", "{}"),
@@ -170,3 +174,15 @@ def changes_since_last_snapshot(data) -> str:
             )
         )
     return "".join(parts)
+
+
+HISTORY_SECTIONS: list[Section] = [
+    Section(
+        "changes",
+        "What changed since the last snapshot",
+        REQUIRES,
+        changes_since_last_snapshot,
+        "The latest snapshot of the membership history against the one before it, and whether "
+        "the model version is still right for today's customers (README: Segments over time).",
+    ),
+]

@@ -1,0 +1,158 @@
+"""What every part of the report builds on: read-only access to the relations of a DuckDB file,
+figures as embedded PNGs, escaped HTML tables, and the :class:`Section` a part is made of."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+matplotlib.use("Agg")  # no display on build machines; figures are only saved
+
+__all__ = [
+    "ReportData",
+    "SEARCH_SCHEMAS",
+    "Section",
+    "annotate_counts",
+    "figure_to_img",
+    "html_table",
+    "kmeans_segments",
+    "missing_relations",
+]
+
+#: Schemas searched for a relation, in order (marts first: they are the published interface).
+SEARCH_SCHEMAS = ("marts", "clustering", "intermediate", "staging", "raw")
+
+
+class ReportData:
+    """Read-only access to the relations of a built DuckDB file, by name in any schema.
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection
+        An open connection (read-only is recommended).
+    """
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        rows = connection.sql(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+        located: dict[str, str] = {}
+        for schema in SEARCH_SCHEMAS:
+            for table_schema, table_name in rows:
+                if table_schema == schema:
+                    located.setdefault(table_name, f'"{table_schema}"."{table_name}"')
+        self._relations = located
+
+    def has(self, name: str) -> bool:
+        """True when a relation called ``name`` exists in one of ``SEARCH_SCHEMAS``."""
+        return name in self._relations
+
+    def relation(self, name: str) -> str:
+        """The quoted ``schema.name`` of relation ``name``; ``KeyError`` when missing."""
+        if name not in self._relations:
+            raise KeyError(f"relation {name!r} not found in schemas {', '.join(SEARCH_SCHEMAS)}")
+        return self._relations[name]
+
+    def table(self, name: str, where: str = "", order_by: str = "") -> pd.DataFrame:
+        """The whole relation ``name`` as a DataFrame (optionally filtered and ordered)."""
+        sql = f"select * from {self.relation(name)}"
+        if where:
+            sql += f" where {where}"
+        if order_by:
+            sql += f" order by {order_by}"
+        return self.connection.sql(sql).df()
+
+    def names_in_schema(self, schema: str) -> list[str]:
+        """Relations located in ``schema``, sorted."""
+        prefix = f'"{schema}".'
+        return sorted(n for n, r in self._relations.items() if r.startswith(prefix))
+
+
+def figure_to_img(fig: Figure, alt: str) -> str:
+    """An ``<img>`` tag holding ``fig`` as a base64 PNG (the figure is closed afterwards)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+def html_table(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str, str]], highlight: str = ""
+) -> str:
+    """An HTML table of ``frame`` with (column, heading, format) columns, values escaped.
+
+    ``highlight`` names a boolean column: its true rows are marked (``class="chosen"``).
+    """
+    head = "".join(f"<th>{html.escape(h)}</th>" for _, h, _ in columns)
+    body = []
+    for _, row in frame.iterrows():
+        marked = bool(highlight) and bool(row[highlight])
+        cells = []
+        for column, _, fmt in columns:
+            value = row[column]
+            text = "" if pd.isna(value) else fmt.format(value)
+            cells.append(f"<td>{html.escape(text)}</td>")
+        opening = '<tr class="chosen">' if marked else "<tr>"
+        body.append(opening + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the report.
+
+    Attributes
+    ----------
+    key : str
+        Anchor id in the HTML.
+    title : str
+        Heading.
+    requires : tuple of str
+        Relations (any schema in ``SEARCH_SCHEMAS``) the section reads; when one is missing the
+        section is replaced by a note naming it.
+    render : callable
+        ``render(data) -> str``: the section's HTML body.
+    note : str
+        One paragraph shown under the heading.
+    """
+
+    key: str
+    title: str
+    requires: tuple[str, ...]
+    render: Callable[[ReportData], str]
+    note: str = ""
+
+
+def annotate_counts(ax, values: np.ndarray, shares: np.ndarray) -> None:
+    """Write each non-empty cell's count on a heatmap, white on cells darker than 0.6."""
+    for (i, j), value in np.ndenumerate(values):
+        if value > 0:
+            ax.text(
+                j,
+                i,
+                f"{value:,.0f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if shares[i, j] > 0.6 else "black",
+            )
+
+
+def kmeans_segments(data: ReportData) -> pd.DataFrame:
+    """The k-means rows of dim_segments, by segment id."""
+    return data.table("dim_segments", where="segmentation_method = 'kmeans'", order_by="segment_id")
+
+
+def missing_relations(section: Section, data: ReportData) -> list[str]:
+    """The relations ``section`` needs that ``data`` lacks."""
+    return [name for name in section.requires if not data.has(name)]
