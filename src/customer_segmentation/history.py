@@ -224,8 +224,9 @@ def resolve_run(
       is none, the pinned id does not exist, or its features, their settings or k differ from
       the build's.
     - ``auto``: fit when no version is stored, when the latest version's features, their
-      settings (config fingerprint) or the n_segments setting differ, or when the input is exactly the latest version's training input
-      (a rebuild: the fit reproduces the version, and the fit-only marts stay filled); score
+      settings (config fingerprint) or the n_segments setting differ, or when the input is
+      exactly the latest version's training input (a rebuild: the fit reproduces the version,
+      and the fit-only marts stay filled); score
       with a pinned ``model_version`` when one is set; else score with the latest.
     """
     versions = versions.sort_values("model_version") if len(versions) else versions
