@@ -497,8 +497,9 @@ def model_drift(
 ) -> object:
     """One row: the snapshot's drift summary, ``refit_recommended`` and the reason in words."""
     run = read_run(run_table)
-    features = to_pandas(feature_drift_table)
-    segments = to_pandas(segment_drift_table)
+    # In feature and segment order, so ties (all zero on an unchanged input) are repeatable.
+    features = to_pandas(feature_drift_table).sort_values("feature_position")
+    segments = to_pandas(segment_drift_table).sort_values("segment_id")
     psi = dict(zip(features["feature_name"], features["psi"].astype(float), strict=True))
     words = dict(zip(features["feature_name"], features["feature_words"], strict=True))
     shares = {
@@ -520,7 +521,8 @@ def model_drift(
     worst = max(psi.items(), key=lambda item: item[1], default=("", 0.0))
     data = {
         "max_psi": [float(worst[1])],
-        "most_shifted_feature": [worst[0]],
+        # No feature is "the most shifted" when none moved.
+        "most_shifted_feature": [worst[0] if worst[1] > 0 else ""],
         "max_share_change": [max((abs(v) for v in shares.values()), default=0.0)],
         "mean_distance_rise": [rise],
         "refit_recommended": [advice.refit_recommended],

@@ -314,3 +314,50 @@ def test_transition_figure_has_new_and_departed_rows():
     assert cols == ["1. A", "2. B", "(departed customers)"]
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == sorted(["50", "5", "40", "7", "3"])
+
+
+def test_model_drift_is_the_same_whatever_the_row_order():
+    from customer_segmentation import versioning
+
+    run = pd.DataFrame(
+        [
+            {
+                "mode": "score",
+                "model_version": 1,
+                "previous_model_version": 1,
+                "next_model_version": 2,
+                "drift_psi_threshold": 0.25,
+                "drift_share_threshold": 0.05,
+                "drift_distance_threshold": 0.25,
+            }
+        ]
+    )
+    features = pd.DataFrame(
+        {
+            "feature_position": [1, 2, 3],
+            "feature_name": ["minutes_watched", "clv", "channel_x"],
+            "feature_words": ["watch time", "CLV", "X channel"],
+            "psi": [0.0, 0.0, 0.0],
+        }
+    )
+    segments = pd.DataFrame(
+        {
+            "segment_id": [1, 2],
+            "segment_name": ["A", "B"],
+            "share_change": [0.0, 0.0],
+            "training_share": [0.5, 0.5],
+            "snapshot_share": [0.5, 0.5],
+            "training_mean_distance": [1.0, 2.0],
+            "snapshot_mean_distance": [1.0, 2.0],
+        }
+    )
+    unchanged = [
+        versioning.model_drift(f, s, run)
+        for f, s in ((features, segments), (features[::-1], segments[::-1]))
+    ]
+    assert unchanged[0].equals(unchanged[1])
+    assert unchanged[0]["most_shifted_feature"].tolist() == [""]
+    shifted = features.assign(psi=[0.4, 0.1, 0.4])[::-1]
+    row = versioning.model_drift(shifted, segments, run).iloc[0]
+    assert row["most_shifted_feature"] == "minutes_watched" and bool(row["refit_recommended"])
+    assert row["refit_reason"].index("minutes_watched") < row["refit_reason"].index("channel_x")
