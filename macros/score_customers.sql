@@ -30,6 +30,11 @@
     assert_sql_scoring_matches_python_labels checks on every build. The build's vars
     (n_segments, segmentation_features, customer_attributes) must be the ones the model was
     trained with.
+
+    Model versions (README "Segments over time"): `scaler` and `centers` default to this
+    build's model version, int_segmentation_scaler and kmeans_fit (the stored version's in a
+    scoring build). Segment ids are read from the centres: a refit keeps the ids of the
+    segments it continues, so they need not be 1..k.
 -#}
 {% macro score_customers(
         relation,
@@ -38,7 +43,11 @@
         clv='clv',
         region='region',
         channel='channel',
-        attributes=none) -%}
+        attributes=none,
+        scaler=none,
+        centers=none) -%}
+    {%- set scaler = scaler if scaler is not none else ref('int_segmentation_scaler') -%}
+    {%- set centers = centers if centers is not none else ref('kmeans_fit') -%}
     {%- set specs = segmentation_feature_specs() -%}
     {%- set features = specs | map(attribute='name') | list -%}
     {%- set attribute_columns = attributes or {} -%}
@@ -47,16 +56,17 @@
     {%- set setting = var('n_segments') | string | trim | lower -%}
     {%- set n_segments = 1 if setting == 'auto' else setting | int -%}
     {%- if execute -%}
-        {%- set fitted = fitted_segment_count(ref('kmeans_fit')) -%}
+        {%- set fitted = fitted_segment_count(centers) -%}
         {%- if fitted is not none -%}
             {%- if setting != 'auto' and fitted != n_segments -%}
                 {{ exceptions.raise_compiler_error(
-                    "score_customers: " ~ ref('kmeans_fit') ~ " has " ~ fitted ~ " segments but var "
+                    "score_customers: " ~ centers ~ " has " ~ fitted ~ " segments but var "
                     ~ "n_segments is " ~ n_segments ~ "; score with the vars the model was built with") }}
             {%- endif -%}
             {%- set n_segments = fitted -%}
         {%- endif -%}
     {%- endif -%}
+    {%- set segment_ids = segment_ids_of(centers, 'kmeans_segment_id', parse_count=n_segments) -%}
 (
     with score_input as (
 
@@ -114,21 +124,21 @@
 
     score_scaler as (
 
-        {{ scaler_as_one_row(ref('int_feature_scaler'), features) }}
+        {{ scaler_as_one_row(scaler, features) }}
 
     ),
 
     score_centers as (
 
         select
-            {%- for segment in range(1, n_segments + 1) %}
+            {%- for segment in segment_ids %}
             {%- for feature in features %}
             max(case when kmeans_segment_id = {{ segment }} then center_{{ feature }} end)
                 as c{{ segment }}_{{ feature }},
             {%- endfor %}
             {%- endfor %}
             count(*) as n_centers
-        from {{ ref('kmeans_fit') }}
+        from {{ centers }}
 
     ),
 
@@ -153,7 +163,7 @@
         select
             score_scaled.customer_id,
             score_scaled.scoring_issue,
-            {%- for segment in range(1, n_segments + 1) %}
+            {%- for segment in segment_ids %}
             {%- for feature in features %}
             {{ '+ ' if not loop.first }}(score_scaled.z_{{ feature }} - score_centers.c{{ segment }}_{{ feature }})
                 * (score_scaled.z_{{ feature }} - score_centers.c{{ segment }}_{{ feature }})
@@ -170,10 +180,10 @@
         select
             customer_id,
             scoring_issue,
-            {%- for segment in range(1, n_segments + 1) %}
+            {%- for segment in segment_ids %}
             d{{ segment }},
             {%- endfor %}
-            least({% for segment in range(1, n_segments + 1) %}d{{ segment }}{{ ', ' if not loop.last }}{% endfor %})
+            least({% for segment in segment_ids %}d{{ segment }}{{ ', ' if not loop.last }}{% endfor %})
                 as nearest_squared_distance
         from score_distances
 
@@ -186,7 +196,7 @@
             customer_id,
             scoring_issue,
             case
-                {%- for segment in range(1, n_segments + 1) %}
+                {%- for segment in segment_ids %}
                 when d{{ segment }} = nearest_squared_distance then {{ segment }}
                 {%- endfor %}
             end as kmeans_segment_id,

@@ -13,7 +13,7 @@ with encoded as (
 
 feature_scaler as (
 
-    select * from {{ ref('int_feature_scaler') }}
+    select * from {{ ref('int_segmentation_scaler') }}
 
 ),
 

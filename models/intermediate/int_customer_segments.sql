@@ -1,4 +1,9 @@
-{#- Each segmented customer's k-means and Ward segment, side by side. -#}
+{#-
+    Each segmented customer's k-means and Ward segment, side by side. k-means: the nearest
+    centre of kmeans_fit (the stored version's in a scoring build). Ward: the cut of the Ward
+    tree when this build fits; in a scoring build (no tree is built) the nearest Ward centre
+    of the scored version (int_customer_scores), ward_leaf_id null.
+-#}
 with kmeans as (
 
     select * from {{ ref('kmeans_assignments') }}
@@ -17,17 +22,40 @@ ward_leaf_segments as (
 
 ),
 
+scores as (
+
+    select * from {{ ref('int_customer_scores') }}
+
+),
+
+ward as (
+
+    select
+        ward_leaves.customer_id,
+        ward_leaf_segments.ward_segment_id,
+        ward_leaves.ward_leaf_id
+    from ward_leaves
+    inner join ward_leaf_segments on ward_leaves.ward_leaf_id = ward_leaf_segments.ward_leaf_id
+    union all
+    select
+        customer_id,
+        ward_segment_id,
+        cast(null as bigint) as ward_leaf_id
+    from scores
+    where ward_segment_id is not null
+
+),
+
 final as (
 
     select
         kmeans.customer_id,
         kmeans.kmeans_segment_id,
         kmeans.distance_to_center as kmeans_distance_to_center,
-        ward_leaf_segments.ward_segment_id,
-        ward_leaves.ward_leaf_id
+        ward.ward_segment_id,
+        ward.ward_leaf_id
     from kmeans
-    inner join ward_leaves on kmeans.customer_id = ward_leaves.customer_id
-    inner join ward_leaf_segments on ward_leaves.ward_leaf_id = ward_leaf_segments.ward_leaf_id
+    inner join ward on kmeans.customer_id = ward.customer_id
 
 )
 

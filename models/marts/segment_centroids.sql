@@ -28,7 +28,7 @@ ward_centers as (
 
 scaler as (
 
-    select * from {{ ref('int_feature_scaler') }}
+    select * from {{ ref('int_segmentation_scaler') }}
 
 ),
 {%- if profiled %}

@@ -27,4 +27,5 @@ def model(dbt, session):
         spark_collect_max_rows=parse_int(
             dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
         ),
+        run_table=dbt.ref("segmentation_run"),
     )

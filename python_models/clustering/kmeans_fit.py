@@ -2,6 +2,8 @@
 
 Starts from the Ward cut and from the best centres k_selection found at this k (when it scored
 it), so the fit is never worse than the partition k_selection reports on the same customers.
+A scoring build returns the stored model version's centres instead (no fit), and a refit keeps the
+ids of the previous version's segments it continues (README "Segments over time").
 """
 
 from customer_segmentation.pipeline import kmeans_fit
@@ -38,4 +40,13 @@ def model(dbt, session):
             dbt.config.get("fail_clustering_for_test"), "fail_clustering_for_test"
         ),
         k_selection_table=dbt.ref("k_selection"),
+        run_table=dbt.ref("segmentation_run"),
+        history_tables={
+            "versions": dbt.ref("int_stored_versions"),
+            "centres": dbt.ref("int_stored_centres"),
+            "scalers": dbt.ref("int_stored_scalers"),
+            "segments": dbt.ref("int_stored_segments"),
+            "previous_members": dbt.ref("int_previous_membership"),
+            "scaler": dbt.ref("int_segmentation_scaler"),
+        },
     )

@@ -5,4 +5,8 @@ from customer_segmentation.pipeline import segment_names
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    return segment_names(dbt.ref("int_segment_profiles"), dbt.ref("int_segment_mix"))
+    return segment_names(
+        dbt.ref("int_segment_profiles"),
+        dbt.ref("int_segment_mix"),
+        dbt.ref("int_fixed_segment_names"),
+    )

@@ -11,4 +11,5 @@ def model(dbt, session):
         dbt.ref("int_ward_leaf_centroids"),
         read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments=read_segment_count(dbt.ref("int_segment_count")),
+        run_table=dbt.ref("segmentation_run"),
     )

@@ -9,4 +9,5 @@ def model(dbt, session):
     return ward_merges(
         dbt.ref("int_ward_leaf_centroids"),
         read_feature_names(dbt.ref("int_feature_scaler")),
+        run_table=dbt.ref("segmentation_run"),
     )

@@ -8,7 +8,11 @@
 3. prints the slowest nodes from dbt's ``run_results.json``, the build's wall time and peak
    memory (maximum resident set size of the dbt process), and the time to score the N
    customers in SQL (the ``scored_customers`` view, queried on its own),
-4. writes the figures to ``<work-dir>/bench_<N>.json``.
+4. runs a second ``dbt build`` into the same database with ``segmentation_mode: score`` and
+   the next day's ``snapshot_date``: the scheduled run that scores the customers with the
+   stored model version instead of refitting (README "Segments over time"), and prints its
+   wall time and slowest nodes,
+5. writes the figures to ``<work-dir>/bench_<N>.json``.
 
 ``--rows 0`` benchmarks the embedded 3,834 customers (the seed) instead of a generated file.
 """
@@ -50,11 +54,22 @@ def customers_file(work_dir: Path, rows: int, seed: int) -> tuple[Path, float]:
     return path, time.perf_counter() - started
 
 
-def run_build(work_dir: Path, label: str, customers_path: Path | None) -> dict:
-    """Run ``dbt build`` into a fresh scratch database; wall time, peak RSS, run results."""
-    database = work_dir / f"bench_{label}.duckdb"
-    for stale in (database, database.with_name(database.name + ".wal")):
-        stale.unlink(missing_ok=True)
+def run_build(
+    work_dir: Path,
+    label: str,
+    customers_path: Path | None,
+    extra_vars: dict | None = None,
+    database: Path | None = None,
+) -> dict:
+    """Run ``dbt build``; wall time, peak RSS, run results.
+
+    Into a fresh scratch database, or into ``database`` as it is (a second build on the first
+    one's kept model versions).
+    """
+    if database is None:
+        database = work_dir / f"bench_{label}.duckdb"
+        for stale in (database, database.with_name(database.name + ".wal")):
+            stale.unlink(missing_ok=True)
     target = work_dir / f"target_{label}"
     env = {
         **os.environ,
@@ -68,8 +83,12 @@ def run_build(work_dir: Path, label: str, customers_path: Path | None) -> dict:
         "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
     }
     command = [str(Path(sys.executable).with_name("dbt")), "build"]
+    build_vars = dict(extra_vars or {})
     if customers_path is not None:
-        command += ["--vars", json.dumps({"customers_path": str(customers_path)})]
+        build_vars["customers_path"] = str(customers_path)
+    if build_vars:
+        command += ["--vars", json.dumps(build_vars)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
@@ -89,7 +108,7 @@ def run_build(work_dir: Path, label: str, customers_path: Path | None) -> dict:
         "target": target,
         "wall_seconds": wall,
         "peak_rss_gib": peak_kib / 1024**2,
-        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime,
         "dbt_elapsed_seconds": float(results["elapsed_time"]),
         "nodes": {r["unique_id"]: float(r["execution_time"]) for r in results["results"]},
         "log_lines": strategy_lines,
@@ -146,6 +165,17 @@ def report(summary: dict, top: int = 15) -> str:
         f"SQL scoring of {summary['scored_rows']:,} customers: "
         f"{summary['sql_scoring_seconds']:.2f} s (the scored_customers view, aggregated)",
     ]
+    scoring = summary.get("scoring_build")
+    if scoring:
+        slowest = sorted(scoring["nodes"].items(), key=lambda item: -item[1])[:5]
+        lines += [
+            "",
+            f"scoring build (segmentation_mode: score, the stored model version, no clustering): "
+            f"{scoring['wall_seconds']:.1f} s wall (dbt's own elapsed "
+            f"{scoring['dbt_elapsed_seconds']:.1f} s), CPU {scoring['cpu_seconds']:.1f} s; "
+            f"fitting build {summary['wall_seconds']:.1f} s",
+            "  slowest: " + ", ".join(f"{_short(k)} {v:.1f} s" for k, v in slowest),
+        ]
     goal = BUILD_GOALS.get(summary["rows"])
     if goal:
         ok = summary["wall_seconds"] <= goal[0] and summary["peak_rss_gib"] <= goal[1]
@@ -173,6 +203,13 @@ def run(rows: int, seed: int, work_dir: Path) -> dict:
         label, source = str(rows), f"{customers_path.name}, generated with seed {seed}"
     build = run_build(work_dir, label, customers_path)
     scoring_seconds, scored_rows = time_sql_scoring(build["database"])
+    scoring_build = run_build(
+        work_dir,
+        f"{label}_score",
+        customers_path,
+        {"segmentation_mode": "score", "snapshot_date": "2099-01-01"},
+        database=build["database"],
+    )
     summary = {
         "rows": rows,
         "input": source,
@@ -185,6 +222,12 @@ def run(rows: int, seed: int, work_dir: Path) -> dict:
         "scored_rows": scored_rows,
         "nodes": build["nodes"],
         "log_lines": build["log_lines"],
+        "scoring_build": {
+            "wall_seconds": scoring_build["wall_seconds"],
+            "cpu_seconds": scoring_build["cpu_seconds"],
+            "dbt_elapsed_seconds": scoring_build["dbt_elapsed_seconds"],
+            "nodes": scoring_build["nodes"],
+        },
         "load_average": os.getloadavg(),
         "cpus": os.cpu_count(),
     }

@@ -132,6 +132,26 @@ def _deduplicate(frame: pd.DataFrame, overall_mean_clv: float) -> pd.Series:
     return names
 
 
+def _apply_fixed_names(
+    group: pd.DataFrame, method: str, fixed_names: pd.DataFrame | None
+) -> pd.Series:
+    """The group's names with the given ones in place; derived names never repeat them."""
+    names = group["segment_name"].copy()
+    if fixed_names is None or fixed_names.empty:
+        return names
+    own = fixed_names[fixed_names["segmentation_method"] == method]
+    given = {int(i): str(n) for i, n in zip(own["segment_id"], own["segment_name"], strict=True)}
+    ids = group["segment_id"].astype(int)
+    for index, segment_id in ids.items():
+        if segment_id in given:
+            names.loc[index] = given[segment_id]
+    taken = {given[i] for i in ids if i in given}
+    for index, segment_id in ids.items():
+        if segment_id not in given and names.loc[index] in taken:
+            names.loc[index] = f"{names.loc[index]} #{segment_id}"
+    return names
+
+
 def _number(value: float, decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -167,7 +187,11 @@ def profile_line(row: pd.Series, extremes: dict[str, str], mix: pd.DataFrame) ->
 
 
 def describe_segments(
-    profiles: pd.DataFrame, mix: pd.DataFrame, *, pure_share: float = 0.9
+    profiles: pd.DataFrame,
+    mix: pd.DataFrame,
+    *,
+    pure_share: float = 0.9,
+    fixed_names: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Name and profile every segment of every method.
 
@@ -181,6 +205,10 @@ def describe_segments(
         ('channel' | 'region'), code_name, share_of_segment, mix_rank (1 = largest).
     pure_share : float, default 0.9
         Share at which one channel or region defines a segment.
+    fixed_names : DataFrame, optional
+        segmentation_method, segment_id, segment_name: names given, not derived (segments that
+        continue a stored version's keep their names). A derived name that equals a given
+        one gets the segment id appended (``"... #9"``).
 
     Returns
     -------
@@ -216,6 +244,7 @@ def describe_segments(
         group["segment_name"] = [name for name, _ in named]
         group["naming_rule"] = [rule for _, rule in named]
         group["segment_name"] = _deduplicate(group, overall_clv)
+        group["segment_name"] = _apply_fixed_names(group, method, fixed_names)
         extremes = {
             "minutes_max": group["mean_minutes_watched"].idxmax(),
             "minutes_min": group["mean_minutes_watched"].idxmin(),

@@ -47,6 +47,23 @@ class InjectedFailure(RuntimeError):
     """Raised on purpose (var fail_clustering_for_test) to test that a failed build is harmless."""
 
 
+def _scoring(run_table: object | None) -> bool:
+    """True when this build scores with a stored version (segmentation_run says so)."""
+    if run_table is None:
+        return False
+    from customer_segmentation.versioning import read_run  # noqa: PLC0415
+
+    return read_run(run_table).scoring
+
+
+def _skipped(step: str, columns: dict[str, str], template: object) -> object:
+    """An empty table of the model's columns: a scoring build fits nothing."""
+    from customer_segmentation.versioning import typed_frame  # noqa: PLC0415
+
+    _log(step, "skipped: this build scores with a stored model version (nothing is fitted)")
+    return typed_frame(columns, template)
+
+
 def _log(step: str, message: str) -> None:
     # dbt shows Python model output only in its log; print also reaches the console.
     line = f"[customer_segmentation] {step}: {message}"
@@ -163,6 +180,7 @@ def ward_leaves(
     micro_sample_size: int = 50_000,
     source: str = "",
     spark_collect_max_rows: int | None = None,
+    run_table: object | None = None,
 ) -> object:
     """Map every customer to a leaf of the Ward tree.
 
@@ -177,8 +195,25 @@ def ward_leaves(
     Returns
     -------
     DataFrame with columns customer_id, ward_leaf_id (0-based); a Spark DataFrame when
-    ``features_table`` is one.
+    ``features_table`` is one. Empty in a scoring build (``run_table`` says so).
     """
+    if _scoring(run_table):
+        from customer_segmentation.versioning import key_dtype_empty  # noqa: PLC0415
+
+        _log("ward_leaves", "skipped: this build scores with a stored model version")
+        empty = pd.DataFrame(
+            {
+                "customer_id": key_dtype_empty(features_table),
+                "ward_leaf_id": np.zeros(0, dtype=np.int64),
+            }
+        )
+        if is_spark_frame(features_table):
+            return (
+                features_table.select("customer_id")
+                .limit(0)
+                .selectExpr("customer_id", "cast(0 as bigint) as ward_leaf_id")
+            )
+        return empty
     if runs_distributed(features_table, spark_collect_max_rows):
         return _ward_leaves_spark(
             features_table,
@@ -228,11 +263,26 @@ def _leaf_matrix(
     return np.asarray(leaf_ids, dtype=np.int64), np.asarray(sizes, dtype=np.int64), X
 
 
-def ward_merges(leaf_table: object, features: Sequence[str]) -> object:
+MERGE_COLUMNS = {
+    "merge_step": "int64",
+    "left_node": "int64",
+    "right_node": "int64",
+    "height": "float64",
+    "size": "int64",
+    "n_clusters_after": "int64",
+}
+
+
+def ward_merges(
+    leaf_table: object, features: Sequence[str], *, run_table: object | None = None
+) -> object:
     """The full Ward merge table over the leaves (a dendrogram you can draw from SQL).
 
     Leaves of one customer each give exact Ward; larger leaves are weighted by their sizes.
+    Empty in a scoring build.
     """
+    if _scoring(run_table):
+        return _skipped("ward_merges", MERGE_COLUMNS, leaf_table)
     started = time.perf_counter()
     _, sizes, X = _leaf_matrix(leaf_table, features)
     weights = None if np.all(sizes == 1) else sizes
@@ -246,9 +296,21 @@ def ward_merges(leaf_table: object, features: Sequence[str]) -> object:
 
 
 def ward_leaf_segments(
-    merges_table: object, leaf_table: object, features: Sequence[str], *, n_segments: int
+    merges_table: object,
+    leaf_table: object,
+    features: Sequence[str],
+    *,
+    n_segments: int,
+    run_table: object | None = None,
 ) -> object:
-    """Cut the Ward tree into ``n_segments`` and give each leaf its stable segment id."""
+    """Cut the Ward tree into ``n_segments`` and give each leaf its stable segment id.
+
+    Empty in a scoring build (Ward's segments are then the version's nearest Ward centres).
+    """
+    if _scoring(run_table):
+        return _skipped(
+            "ward_leaf_segments", {"ward_leaf_id": "int64", "ward_segment_id": "int64"}, leaf_table
+        )
     _, sizes, X = _leaf_matrix(leaf_table, features)
     merge_columns = ["left_node", "right_node", "height", "size"]
     merges = fetch_columns(merges_table, merge_columns, "merge_step")
@@ -285,6 +347,8 @@ def kmeans_fit(
     spark_collect_max_rows: int | None = None,
     fail_for_test: bool = False,
     k_selection_table: object | None = None,
+    run_table: object | None = None,
+    history_tables: dict | None = None,
 ) -> object:
     """Search for the lowest-inertia k-means partition, seeded with the Ward solution.
 
@@ -303,12 +367,36 @@ def kmeans_fit(
     start from given centres, so neither the Ward nor the k_selection start is used there.
     ``fail_for_test=True`` raises ``InjectedFailure`` instead (var fail_clustering_for_test),
     so tests can prove that a build failing mid-way leaves the published marts untouched.
+
+    Segments over time: ``run_table`` (segmentation_run) and ``history_tables`` (the stored
+    versions: ``versions``, ``centres``, ``scalers``, ``segments``, ``previous_members`` and
+    this build's ``scaler``) make a scoring build return the stored version's centres without
+    fitting, and a fit keep the ids of the previous version's segments it continues
+    (:func:`customer_segmentation.versioning.identity_match`; new segments get new ids). The
+    columns ``fit_rank`` (the stable-id rule's number), ``matched_previous_segment_id`` (0 for
+    a new segment) and ``previous_segment_name`` (empty for a new one) say how.
     """
     if fail_for_test:
         raise InjectedFailure(
             "kmeans_fit failed on purpose (var fail_clustering_for_test is true); "
             "unset it to build normally"
         )
+    run = None
+    if run_table is not None:
+        from customer_segmentation import versioning  # noqa: PLC0415
+
+        run = versioning.read_run(run_table)
+        if run.scoring:
+            tables = {k: to_pandas(v) for k, v in (history_tables or {}).items()}
+            frame = versioning.stored_fit_frame(
+                tables["centres"],
+                tables["versions"],
+                tables["segments"],
+                run.model_version,
+                features,
+            )
+            _log("kmeans_fit", f"no fit: scoring with model version {run.model_version}")
+            return like_input(frame, features_table)
     if runs_distributed(features_table, spark_collect_max_rows):
         return _kmeans_fit_spark(
             features_table,
@@ -318,7 +406,7 @@ def kmeans_fit(
             max_iter=max_iter,
             source=source,
         )
-    _, X = fetch_matrix(
+    customer_ids, X = fetch_matrix(
         features_table, features, customer_order_column(features_table), key="customer_id"
     )
     check_segmentable(X, n_segments, source)
@@ -372,7 +460,66 @@ def kmeans_fit(
         seconds=result.seconds,
         random_state=random_state,
     )
+    frame = _with_segment_identity(frame, features, customer_ids, X, centers, run, history_tables)
     return like_input(frame, features_table)
+
+
+def _with_segment_identity(
+    frame: pd.DataFrame,
+    features: Sequence[str],
+    customer_ids: np.ndarray,
+    X: np.ndarray,
+    centers: np.ndarray,
+    run: object | None,
+    history_tables: dict | None,
+) -> pd.DataFrame:
+    """kmeans_fit's frame renumbered so segments continuing the previous version keep its ids."""
+    frame = frame.copy()
+    frame["fit_rank"] = frame["kmeans_segment_id"].astype(np.int64)
+    frame["matched_previous_segment_id"] = np.zeros(len(frame), dtype=np.int64)
+    frame["previous_segment_name"] = ""
+    if run is None or history_tables is None:
+        return frame
+    from customer_segmentation import versioning  # noqa: PLC0415
+
+    tables = {k: to_pandas(v) for k, v in history_tables.items()}
+    match, _ = versioning.identity_match(
+        customer_ids,
+        X,
+        centers,
+        features,
+        run=run,
+        stored_centres=tables["centres"],
+        stored_scalers=tables["scalers"],
+        stored_segments=tables["segments"],
+        previous_members=tables["previous_members"],
+        scaler=tables["scaler"],
+    )
+    frame["kmeans_segment_id"] = match.segment_ids
+    frame["matched_previous_segment_id"] = np.maximum(match.matched_previous, 0)
+    segments = tables["segments"]
+    names = segments[
+        (segments["model_version"].astype("int64") == run.previous_model_version)
+        & (segments["segmentation_method"] == "kmeans")
+    ].set_index("segment_id")["segment_name"]
+    frame["previous_segment_name"] = [
+        str(names.get(int(p), "")) if p > 0 else "" for p in frame["matched_previous_segment_id"]
+    ]
+    kept = int((match.matched_previous > 0).sum())
+    _log(
+        "kmeans_fit",
+        f"segment identity against version {run.previous_model_version}: {kept} of "
+        f"{len(frame)} segments keep their id, new ids "
+        + (
+            ", ".join(
+                str(i)
+                for i, m in zip(match.segment_ids, match.matched_previous, strict=True)
+                if m <= 0
+            )
+            or "none"
+        ),
+    )
+    return frame.sort_values("kmeans_segment_id").reset_index(drop=True)
 
 
 def best_known_centers(
@@ -500,6 +647,8 @@ def _kmeans_fit_spark(
         seconds=fit.seconds,
         random_state=random_state,
     )
+    # No segment matching on the distributed path (it would collect every customer).
+    frame = _with_segment_identity(frame, features, np.zeros(0), np.zeros((0, 0)), None, None, None)
     return like_input(frame, features_table)
 
 
@@ -520,7 +669,7 @@ def kmeans_assignments(
     if runs_distributed(features_table, spark_collect_max_rows):
         from customer_segmentation.spark_backend import assign_nearest_spark  # noqa: PLC0415
 
-        _, centers = fetch_matrix(
+        ids, centers = fetch_matrix(
             fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
         )
         _log("kmeans_assignments", f"{len(centers)} centres, scored in Spark")
@@ -531,12 +680,17 @@ def kmeans_assignments(
             key="customer_id",
             label_column="kmeans_segment_id",
             distance_column="distance_to_center",
+            labels=[int(i) for i in ids],
             keep=[c for c in [customer_order_column(features_table)] if c == CUSTOMER_ORDER],
         )
     order = customer_order_column(features_table)
     fetched = fetch_columns(features_table, ["customer_id", *features], order)
     X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
-    _, centers = fetch_matrix(fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id")
+    segment_ids, centers = fetch_matrix(
+        fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
+    )
+    # Ids need not be 1..k: a refit keeps the ids of the segments it continues.
+    segment_ids = np.asarray(segment_ids, dtype=np.int64)
     labels, squared_distances = kmeans.assign_nearest(X, centers, return_distance=True)
     distances = np.sqrt(squared_distances)
     _log(
@@ -546,7 +700,7 @@ def kmeans_assignments(
     frame = pd.DataFrame(
         {
             "customer_id": fetched["customer_id"],
-            "kmeans_segment_id": labels.astype(np.int64) + 1,
+            "kmeans_segment_id": segment_ids[labels],
             "distance_to_center": distances,
         }
     )
@@ -555,14 +709,22 @@ def kmeans_assignments(
     return like_input(frame, features_table)
 
 
-def segment_names(profiles_table: object, mix_table: object) -> object:
-    """Names and one-line profiles of every segment (see ``customer_segmentation.naming``)."""
+def segment_names(
+    profiles_table: object, mix_table: object, fixed_names_table: object | None = None
+) -> object:
+    """Names and one-line profiles of every segment (see ``customer_segmentation.naming``).
+
+    ``fixed_names_table`` (segmentation_method, segment_id, segment_name) holds names that are
+    given, not derived: a refit's segments that continue the previous version's keep its
+    names, and a scoring build uses the stored version's names.
+    """
     from customer_segmentation.naming import describe_segments
 
     started = time.perf_counter()
     profiles = _to_pandas(profiles_table)
     mix = _to_pandas(mix_table)
-    named = describe_segments(profiles, mix)
+    fixed = None if fixed_names_table is None else _to_pandas(fixed_names_table)
+    named = describe_segments(profiles, mix, fixed_names=fixed)
     methods = ", ".join(sorted({str(m) for m in named["segmentation_method"]}))
     _log(
         "segment_names",
@@ -585,6 +747,37 @@ def _spark_sample(table: object, sample_size: int, random_state: int, n: int) ->
     return table.sample(withReplacement=False, fraction=fraction, seed=int(random_state))
 
 
+K_SELECTION_COLUMNS = {
+    "n_clusters": "int64",
+    "inertia": "float64",
+    "n_starts": "int64",
+    "n_starts_at_best": "int64",
+    "silhouette": "float64",
+    "davies_bouldin": "float64",
+    "calinski_harabasz": "float64",
+    "ward_merge_height": "float64",
+    "ward_height_gap": "float64",
+    "elbow_distance": "float64",
+    "is_elbow": "bool",
+    "favoured_by": "str",
+    "sample_rows": "int64",
+    "silhouette_sample_rows": "int64",
+    "is_auto_choice": "bool",
+    "auto_rule": "str",
+    "best_centers_json": "str",
+}
+
+STABILITY_COLUMNS = {
+    "kmeans_segment_id": "int64",
+    "mean_jaccard": "float64",
+    "min_jaccard": "float64",
+    "share_of_resamples_recovered": "float64",
+    "n_resamples": "int64",
+    "sample_rows": "int64",
+    "random_state": "int64",
+}
+
+
 def k_selection(
     features_table: object,
     leaf_table: object,
@@ -599,8 +792,11 @@ def k_selection(
     max_iter: int,
     random_state: int,
     spark_collect_max_rows: int | None = None,
+    run_table: object | None = None,
 ) -> object:
     """Score every k of ``min_k..max_k`` and mark the ``n_segments: auto`` choice.
+
+    Empty in a scoring build (k is the stored version's).
 
     The k-means criteria are computed on a seeded sample of ``sample_size`` customers (all of
     them when fewer), the silhouette on ``silhouette_sample_size`` of those; the Ward gaps come
@@ -622,6 +818,8 @@ def k_selection(
     """
     from customer_segmentation import quality
 
+    if _scoring(run_table):
+        return _skipped("k_selection", K_SELECTION_COLUMNS, features_table)
     started = time.perf_counter()
     if min_k < 2 or max_k < min_k:
         raise SegmentationInputError(
@@ -691,6 +889,7 @@ def segment_stability(
     sample_size: int,
     random_state: int,
     spark_collect_max_rows: int | None = None,
+    run_table: object | None = None,
 ) -> object:
     """Bootstrap stability of every k-means segment (mean best-match Jaccard over refits).
 
@@ -706,6 +905,8 @@ def segment_stability(
     """
     from customer_segmentation import quality
 
+    if _scoring(run_table):
+        return _skipped("segment_stability", STABILITY_COLUMNS, features_table)
     started = time.perf_counter()
     if runs_distributed(features_table, spark_collect_max_rows):
         order = customer_order_column(features_table)
@@ -727,7 +928,10 @@ def segment_stability(
         labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
     if labels.shape[0] != X.shape[0]:
         raise ValueError("kmeans_assignments and the features have different customers")
-    n_clusters = int(labels.max())
+    # Segment ids need not be 1..k (a refit keeps the ids it continues): judge 1..k, report ids.
+    segment_ids, labels = np.unique(labels, return_inverse=True)
+    labels = labels.astype(np.int64) + 1
+    n_clusters = len(segment_ids)
     rows = quality.seeded_sample_rows(X.shape[0], sample_size, random_state)
     if len(np.unique(labels[rows])) < n_clusters:
         raise SegmentationInputError(
@@ -738,6 +942,7 @@ def segment_stability(
         X[rows], labels[rows], n_clusters, n_resamples=n_resamples, random_state=random_state
     )
     table = table.rename(columns={"segment_id": "kmeans_segment_id"})
+    table["kmeans_segment_id"] = segment_ids[table["kmeans_segment_id"].to_numpy() - 1]
     table["sample_rows"] = int(len(rows))
     table["random_state"] = int(random_state)
     _log(

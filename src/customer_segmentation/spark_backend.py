@@ -130,13 +130,14 @@ def assign_nearest_spark(
     label_column: str,
     distance_column: str | None = None,
     first_label: int = 1,
+    labels: Sequence[int] | None = None,
     keep: Sequence[str] = (),
 ):
     """Each row's nearest centre (ties to the lower index), computed by Spark.
 
     Returns a Spark DataFrame with ``key``, the ``keep`` columns, ``label_column``
-    (``first_label`` + centre index) and, when ``distance_column`` is given, the Euclidean
-    distance to that centre.
+    (``first_label`` + centre index, or ``labels[index]`` when the centres carry their own
+    ids) and, when ``distance_column`` is given, the Euclidean distance to that centre.
     """
     from pyspark.sql import functions as F  # noqa: PLC0415
 
@@ -147,7 +148,11 @@ def assign_nearest_spark(
         *[F.struct(d.alias("d"), F.lit(i).alias("i")) for i, d in enumerate(distances)]
     )
     chosen = table.select(F.col(key), *[F.col(c) for c in keep], nearest.alias("__nearest"))
-    label = (F.col("__nearest.i") + F.lit(first_label)).cast("bigint")
+    if labels is None:
+        label = (F.col("__nearest.i") + F.lit(first_label)).cast("bigint")
+    else:
+        ids = F.array(*[F.lit(int(i)) for i in labels])
+        label = F.element_at(ids, F.col("__nearest.i") + F.lit(1)).cast("bigint")
     columns = [F.col(key), *[F.col(c) for c in keep], label.alias(label_column)]
     if distance_column is not None:
         columns.append(F.sqrt(F.col("__nearest.d")).alias(distance_column))

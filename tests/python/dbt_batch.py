@@ -3,7 +3,8 @@
 Usage: ``python dbt_batch.py <spec.json> <out.json>``. The spec is a list of cases, each
 ``{"args": [...dbt args...], "database": "<path>", "queries": {"name": "sql", ...}}``; every
 case runs ``dbtRunner().invoke(args)`` from the project root with its own DuckDB file, then the
-queries against that file. The output lists, per case: success, the error messages dbt
+queries against that file (only after a successful command, unless the case sets
+``"query_on_failure": true``). The output lists, per case: success, the error messages dbt
 reported (node messages and any exception), and the query results.
 """
 
@@ -29,7 +30,7 @@ def run_case(runner, case: dict) -> dict:
         if node.message and str(node.status).lower() in {"error", "fail", "runtime error"}:
             messages.append(str(node.message))
     rows = {}
-    if case.get("queries") and result.success:
+    if case.get("queries") and (result.success or case.get("query_on_failure")):
         with duckdb.connect(case["database"]) as connection:
             rows = {
                 name: [list(row) for row in connection.execute(sql).fetchall()]

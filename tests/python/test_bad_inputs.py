@@ -266,6 +266,25 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
         ),
     ]:
         run_cleaning(name, small, expected, ["ward_leaves"], database="vars", **extra)
+    # The history vars are checked where the build's plan is made (segmentation_run).
+    for name, expected, extra in [
+        (
+            "segmentation_mode sometimes",
+            "var segmentation_mode must be one of auto, fit, score, got 'sometimes'",
+            {"segmentation_mode": "sometimes"},
+        ),
+        (
+            "model_version not stored",
+            "var model_version = 7: no such version is stored (stored versions: none yet)",
+            {"model_version": 7},
+        ),
+        (
+            "outlier_quantile 2",
+            "var outlier_quantile must be a number in (0, 1), got '2'",
+            {"outlier_quantile": 2},
+        ),
+    ]:
+        run_cleaning(name, small, expected, ["segmentation_run"], database="vars", **extra)
     for name, expected, features in [
         (
             "unknown feature",
@@ -377,6 +396,9 @@ FILE_CASES = [
     "n_segments 0",
     "n_segments abc",
     "random_state 1.5",
+    "segmentation_mode sometimes",
+    "model_version not stored",
+    "outlier_quantile 2",
     "unknown feature",
     "no features",
     "duplicate feature",

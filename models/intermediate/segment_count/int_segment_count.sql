@@ -5,6 +5,9 @@
     that needs k reads it here, so a fixed k and the auto choice reach k-means, Ward and the
     marts the same way.
 
+    A scoring build (segmentation_run) fits nothing: k is the scored model version's
+    (n_segments_source 'model_version').
+
     Only `n_segments: auto` reads k_selection, so only that branch has its CTEs (an unused CTE
     in the other branch is dead SQL). The depends_on comment keeps k_selection upstream of this
     model whatever the var says: the same DAG, build order and lineage for both settings.
@@ -16,9 +19,20 @@
     ) }}
 {%- endif %}
 -- depends_on: {{ ref('k_selection') }}
+with run as (
+
+    select * from {{ ref('segmentation_run') }}
+
+),
+
+stored_versions as (
+
+    select * from {{ ref('int_stored_versions') }}
+
+),
 {%- if setting == 'auto' %}
 
-with k_selection as (
+k_selection as (
 
     select * from {{ ref('k_selection') }}
 
@@ -34,7 +48,7 @@ auto_choice as (
 
 ),
 
-final as (
+fitted as (
 
     select
         cast(n_segments as integer) as n_segments,
@@ -45,7 +59,7 @@ final as (
 )
 {%- else %}
 
-with final as (
+fitted as (
 
     select
         cast({{ setting | int }} as integer) as n_segments,
@@ -53,6 +67,37 @@ with final as (
         'the n_segments var' as selection_rule
 
 )
-{%- endif %}
+{%- endif %},
+
+scored as (
+
+    select
+        cast(stored_versions.n_segments as integer) as n_segments,
+        'model_version' as n_segments_source,
+        concat('the k of model version ', cast(run.model_version as {{ dbt.type_string() }}))
+            as selection_rule
+    from stored_versions
+    inner join run on stored_versions.model_version = run.model_version
+    where run.mode = 'score'
+
+),
+
+final as (
+
+    select
+        fitted.n_segments,
+        fitted.n_segments_source,
+        fitted.selection_rule
+    from fitted
+    cross join run
+    where run.mode = 'fit'
+    union all
+    select
+        scored.n_segments,
+        scored.n_segments_source,
+        scored.selection_rule
+    from scored
+
+)
 
 select * from final

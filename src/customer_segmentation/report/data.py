@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 import matplotlib
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -20,6 +21,7 @@ __all__ = [
     "ReportData",
     "SEARCH_SCHEMAS",
     "Section",
+    "annotate_counts",
     "figure_to_img",
     "html_table",
     "kmeans_segments",
@@ -129,6 +131,21 @@ class Section:
     requires: tuple[str, ...]
     render: Callable[[ReportData], str]
     note: str = ""
+
+
+def annotate_counts(ax, values: np.ndarray, shares: np.ndarray) -> None:
+    """Write each non-empty cell's count on a heatmap, white on cells darker than 0.6."""
+    for (i, j), value in np.ndenumerate(values):
+        if value > 0:
+            ax.text(
+                j,
+                i,
+                f"{value:,.0f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if shares[i, j] > 0.6 else "black",
+            )
 
 
 def kmeans_segments(data: ReportData) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from customer_segmentation.report.data import (
     ReportData,
     Section,
+    annotate_counts,
     figure_to_img,
     html_table,
     kmeans_segments,
@@ -297,17 +298,7 @@ def contingency_figure(contingency: pd.DataFrame) -> Figure:
     ]
     ax.set_xticks(range(len(cols)), labels=x_labels, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(len(rows)), labels=y_labels, fontsize=8)
-    for (i, j), value in np.ndenumerate(values):
-        if value > 0:
-            ax.text(
-                j,
-                i,
-                f"{value:,.0f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if shares[i, j] > 0.6 else "black",
-            )
+    annotate_counts(ax, values, shares)
     ax.set_xlabel("Ward segment")
     ax.set_ylabel("k-means segment")
     fig.colorbar(image, ax=ax, label="share of the k-means segment (text: customers)")

@@ -21,6 +21,7 @@ import duckdb
 from customer_segmentation.publish import PublishError, check_run_results
 from customer_segmentation.report.channels import CHANNEL_SECTIONS
 from customer_segmentation.report.data import ReportData, Section, missing_relations
+from customer_segmentation.report.history import HISTORY_SECTIONS
 from customer_segmentation.report.method import METHOD_SECTIONS
 from customer_segmentation.report.segments import SEGMENT_DETAIL_SECTIONS, SEGMENT_SECTIONS
 
@@ -36,6 +37,7 @@ __all__ = [
 #: The report's parts, in reading order: (anchor, heading, sections).
 PARTS: tuple[tuple[str, str, list[Section]], ...] = (
     ("segments-part", "Segments and what to do", SEGMENT_SECTIONS),
+    ("history-part", "Segments over time", HISTORY_SECTIONS),
     ("channels-part", "Channels and regions", CHANNEL_SECTIONS),
     ("detail-part", "The segments in detail", SEGMENT_DETAIL_SECTIONS),
     (
