@@ -333,8 +333,8 @@
 
 {#- '<feature in words> 2.3 sd above' (or below) for a customer's deviation from its centre. -#}
 {% macro deviation_phrase(words, deviation) -%}
-    concat(
+    case when {{ deviation }} is not null then concat(
         {{ words }}, ' ', {{ format_number('abs(' ~ deviation ~ ')', 1) }}, ' sd ',
         case when {{ deviation }} >= 0 then 'above' else 'below' end
-    )
+    ) end
 {%- endmacro %}

@@ -560,8 +560,8 @@ def customer_deviations(
 
     One row per customer: customer_id, then per rank r = 1..n_top ``feature_<r>`` (the
     feature's 1-based position in ``features``) and ``deviation_<r>`` (standardised customer
-    value minus the centre's). Positions, not names: a million customers' rows stay numeric
-    (mart_customer_fit names them from a feature lookup).
+    value minus the centre's); null beyond the number of features. Positions, not names: a
+    million customers' rows stay numeric (mart_customer_fit names them from a feature lookup).
     """
     started = time.perf_counter()
     customer_ids, Z = fetch_matrix(features_table, features, "customer_id")
@@ -572,9 +572,14 @@ def customer_deviations(
     index = np.searchsorted(np.asarray(fit_ids, dtype=np.int64), labels["kmeans_segment_id"])
     positions, deviations = history.top_deviations(Z, centers, index, n_top)
     frame = pd.DataFrame({"customer_id": customer_ids})
-    for rank in range(positions.shape[1]):
-        frame[f"feature_{rank + 1}"] = positions[:, rank].astype(np.int64) + 1
-        frame[f"deviation_{rank + 1}"] = deviations[:, rank]
+    for rank in range(n_top):
+        # Fewer features than n_top: the ranks beyond them are null (same columns always).
+        if rank < positions.shape[1]:
+            frame[f"feature_{rank + 1}"] = positions[:, rank].astype(np.int64) + 1
+            frame[f"deviation_{rank + 1}"] = deviations[:, rank]
+        else:
+            frame[f"feature_{rank + 1}"] = pd.array([None] * len(frame), dtype="Int64")
+            frame[f"deviation_{rank + 1}"] = np.full(len(frame), np.nan)
     _log(
         "customer_deviations",
         f"{len(frame):,} customers, top {positions.shape[1]} features in "
