@@ -529,7 +529,15 @@ def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
         (
             "segmentation_model_versions",
             ["model_version"],
-            ("fitted_at", "dbt_invocation_id", "input_fingerprint", "feature_settings"),
+            # input_source names the table as each warehouse quotes it ("db"."crm"."accounts"
+            # on DuckDB, `crm`.`accounts` on Spark).
+            (
+                "fitted_at",
+                "dbt_invocation_id",
+                "input_fingerprint",
+                "feature_settings",
+                "input_source",
+            ),
         ),
         ("segmentation_model_centres", ["segmentation_method", "segment_id", "feature_name"], ()),
         ("segmentation_model_segments", ["segmentation_method", "segment_id"], ()),
@@ -552,12 +560,17 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
     from customer_segmentation import versioning
 
     features = spark_build.table("int_customer_features_scaled")
+    # The build's own features (the Spark input table's attributes among them).
+    names = [
+        row.feature_name
+        for row in spark_build.table("int_feature_scaler").orderBy("feature_position").collect()
+    ]
     run = spark_build.spark.createDataFrame(
         spark_build.table("segmentation_run").toPandas().assign(mode="score", model_version=1)
     )
     leaves = ward_leaves(
         features,
-        FEATURES,
+        names,
         n_segments=8,
         exact_max_rows=20000,
         n_micro_clusters=10,
@@ -575,7 +588,7 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
         features,
         None,
         None,
-        FEATURES,
+        names,
         n_segments=8,
         random_state=42,
         n_init=0,
@@ -588,9 +601,9 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
     assert is_spark_frame(fit)
     stored = fit.toPandas().sort_values("kmeans_segment_id")
     fitted = spark_build.table("kmeans_fit").toPandas().sort_values("kmeans_segment_id")
-    for feature in FEATURES:
+    for feature in names:
         assert stored[f"center_{feature}"].tolist() == fitted[f"center_{feature}"].tolist()
-    labels = kmeans_assignments(features, fit, FEATURES).toPandas()
+    labels = kmeans_assignments(features, fit, names).toPandas()
     expected = spark_build.table("kmeans_assignments").toPandas()
     merged = labels.merge(expected, on="customer_id", suffixes=("", "_fit"))
     assert len(merged) == 3834
