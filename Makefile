@@ -1,6 +1,7 @@
 # Two commands on a fresh machine:
-#   make build   set up the virtualenv and run `dbt build` on the embedded data
-#   make test    set up the virtualenv and run every test
+#   make build   set up the virtualenv with what a build needs (requirements.txt) and run
+#                `dbt build` on the embedded data
+#   make test    add the test and analyst tooling (requirements-dev.txt) and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
 #   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
@@ -13,6 +14,9 @@
 #   make dashboard-export write the running dashboard back to dashboard/export (after UI edits)
 #   make test-dashboard   start it, check every chart's rows, screenshot it, rebuild, stop
 # VENV=<path> picks the virtualenv (default .venv); it is created when missing.
+# Packages install with uv (a uv on PATH, else uv==UV_VERSION put into each virtualenv by pip);
+# INSTALLER=pip installs with pip instead (e.g. when your package index is set only in pip's
+# configuration: uv reads UV_INDEX_URL / UV_DEFAULT_INDEX and uv.toml, not pip.conf).
 # The Spark side (needs Java 17; its own virtualenv VENV_SPARK, default .venv-spark):
 #   make build-spark  the whole project, Python models included, on a local Spark
 #   make test-spark   that build, its dbt tests, and a comparison with the DuckDB build
@@ -20,7 +24,10 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-build-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP_DEV := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+INSTALLER ?= uv
+UV_VERSION ?= 0.13.9
 
 # dbt reads profiles.yml from the project root; no telemetry (the machines have no network).
 export DBT_PROFILES_DIR := $(CURDIR)
@@ -43,14 +50,38 @@ VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
+# $(call install,VENV,ARGUMENTS): create the virtualenv VENV when it is missing, then install
+# ARGUMENTS (pip's syntax: -r FILE, -e ., NAME==VERSION) into it. uv: a fresh-machine set-up of
+# requirements.txt takes seconds instead of about a minute with pip (README, "Five-minute
+# start"); --compile-bytecode because these machines set PYTHONDONTWRITEBYTECODE, and without
+# .pyc files every dbt command would spend seconds more compiling its imports.
+define install
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	@if [ "$(INSTALLER)" = pip ]; then \
+	    echo "pip install $(2)"; \
+	    $(1)/bin/python -m pip install --quiet --disable-pip-version-check $(2); \
+	else \
+	    uv=$$(command -v uv || echo $(1)/bin/uv); \
+	    test -x "$$uv" || $(1)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION); \
+	    echo "uv pip install $(2)"; \
+	    "$$uv" pip install --quiet --compile-bytecode --python $(1)/bin/python $(2); \
+	fi
+endef
+
+.PHONY: setup setup-dev build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
 .PHONY: setup-superset chromium-driver dashboard dashboard-stop dashboard-export test-dashboard dashboard-screenshot
 
+# What a build needs: requirements.txt and the package (editable).
 $(STAMP): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
-	@rm -f $(VENV)/.installed-*
+	$(call install,$(VENV),-r requirements.txt)
+	$(call install,$(VENV),--no-deps -e .)
+	@rm -f $(VENV)/.installed-build-*
+	@touch $@
+
+# The test, lint, report and analyst tooling on top (requirements-dev.txt).
+$(STAMP_DEV): $(STAMP) requirements-dev.txt
+	$(call install,$(VENV),-r requirements-dev.txt)
+	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
 # The report test opens the report in headless Chromium: install Debian's package when it is
@@ -68,12 +99,13 @@ chromium:
 OLD_DUCKDB_VERSION ?= 1.0.0
 VENV_OLD_DUCKDB ?= .venv-duckdb-$(OLD_DUCKDB_VERSION)
 $(VENV_OLD_DUCKDB)/.installed:
-	@test -x $(VENV_OLD_DUCKDB)/bin/python || $(PYTHON) -m venv $(VENV_OLD_DUCKDB)
-	$(VENV_OLD_DUCKDB)/bin/python -m pip install --quiet --disable-pip-version-check duckdb==$(OLD_DUCKDB_VERSION)
+	$(call install,$(VENV_OLD_DUCKDB),duckdb==$(OLD_DUCKDB_VERSION))
 	@touch $@
 old-duckdb-reader: $(VENV_OLD_DUCKDB)/.installed
 
-setup: $(STAMP) chromium old-duckdb-reader
+# `make build` needs only setup; the tests also need the dev tooling, Chromium and the old reader.
+setup: $(STAMP)
+setup-dev: $(STAMP_DEV) chromium old-duckdb-reader
 
 # The file BI tools read; `make build` replaces it only after a fully successful dbt build.
 SERVING_PATH ?= customer_segmentation_serving.duckdb
@@ -92,7 +124,7 @@ build: setup
 # workers (one test file each at a time, so a file's shared builds stay in one worker) take
 # ~4.5 min instead of ~7 on 2 cores. PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
-test: lint
+test: setup-dev lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 $(DATABASE):
@@ -101,11 +133,11 @@ $(DATABASE):
 # Render the HTML report from the published serving file (read-only; the last build that passed
 # every test), saying which build it shows and whether a later one failed; builds and publishes
 # first when there is no serving file yet.
-report: setup $(SERVING_PATH)
+report: $(STAMP_DEV) $(SERVING_PATH)
 	$(BIN)/customer-segmentation report --database $(SERVING_PATH) --out $(REPORT)
 
 # Refresh the README's screenshot of the report's first screen.
-report-screenshot: report
+report-screenshot: report chromium
 	chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --hide-scrollbars \
 	    --window-size=1280,1100 --screenshot=docs/images/report.png file://$(abspath $(REPORT))
 
@@ -120,7 +152,7 @@ docs: setup $(DATABASE)
 # scratch file, so it never creates an empty customer_segmentation.duckdb; the code seeds and
 # staging views are built there first, because the one-hot feature columns are read from them
 # when a model compiles.
-lint: setup
+lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests python_models dashboard
 	$(BIN)/ruff format --check src tests python_models dashboard
 	@mkdir -p target
@@ -129,9 +161,8 @@ lint: setup
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
-	@test -x $(BIN_SPARK)/python || $(PYTHON) -m venv $(VENV_SPARK)
-	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.txt
-	$(BIN_SPARK)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(call install,$(VENV_SPARK),-r requirements-spark.txt)
+	$(call install,$(VENV_SPARK),--no-deps -e .)
 	@rm -f $(VENV_SPARK)/.installed-*
 	@touch $@
 
@@ -183,7 +214,7 @@ dashboard-export: setup
 
 # Starts its own Superset (temporary home, free port, its own build and serving file), so a
 # dashboard you run is not touched. Measured on 2 cores: see .ci/run.
-test-dashboard: setup setup-superset chromium-driver
+test-dashboard: $(STAMP_DEV) setup-superset chromium-driver
 	VENV_SUPERSET=$(abspath $(VENV_SUPERSET)) $(BIN)/python -m pytest -p no:cacheprovider -rP tests/dashboard
 
 # Refresh the README's screenshot of the dashboard (from the running `make dashboard`).

@@ -513,7 +513,7 @@ def chromium_binary() -> str:
         if path:
             return path
     pytest.fail(
-        "headless Chromium not found: `make setup` installs Debian's chromium as root "
+        "headless Chromium not found: `make setup-dev` installs Debian's chromium as root "
         "(apt-get install -y chromium)"
     )
 

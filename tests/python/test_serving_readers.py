@@ -4,7 +4,7 @@ DuckDB 2.0 writes its own storage format by default, which DuckDB 1.x readers re
 number 69, but we can only read versions between 64 and 68"): the duckdb CLI and Python 1.x
 packages, Evidence, and the JDBC/ODBC drivers BI tools bundle. Publishing writes the format of
 DuckDB 1.0, and this test opens the published file with the duckdb 1.0.0 package (a virtualenv
-of its own, made by ``make old-duckdb-reader``, part of ``make setup``) and checks every query
+of its own, made by ``make old-duckdb-reader``, part of ``make setup-dev``) and checks every query
 of the README's "What the marts answer" and "Connecting a BI tool" sections returns the same
 rows as DuckDB 2.0.
 """
@@ -78,8 +78,8 @@ def test_duckdb_1_0_opens_the_serving_file_and_runs_the_readme_queries(embedded_
     serving = embedded_serving
     if not OLD_PYTHON.is_file():
         pytest.fail(
-            f"{OLD_PYTHON} is missing: `make old-duckdb-reader` (part of `make setup`) installs "
-            "the duckdb 1.0.0 package in a virtualenv of its own"
+            f"{OLD_PYTHON} is missing: `make old-duckdb-reader` (part of `make setup-dev`) "
+            "installs the duckdb 1.0.0 package in a virtualenv of its own"
         )
     statements = [dict(zip(("sql", "params"), bound(q), strict=True)) for q in readme_queries()]
     statements.append({"sql": "select build_id from marts.build_info", "params": {}})
