@@ -69,7 +69,7 @@ def _text_keys(n: int, seed: int) -> list[str]:
 def _copy_project(target: Path) -> Path:
     """A copy of the dbt project (no virtualenv, no build output) whose seeds a test may edit."""
     target.mkdir()
-    for name in ["models", "macros", "seeds", "python_models", "docs", "analyses"]:
+    for name in ["models", "macros", "seeds", "python_models", "analyses"]:
         shutil.copytree(PROJECT_ROOT / name, target / name)
     (target / "tests").mkdir()
     shutil.copytree(PROJECT_ROOT / "tests" / "dbt", target / "tests" / "dbt")
