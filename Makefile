@@ -3,6 +3,7 @@
 #   make test    set up the virtualenv and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
 #   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
+#   make docs-site  the documentation site (MkDocs, docs/ + mkdocs.yml) into site/, --strict
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
 # The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
@@ -43,7 +44,7 @@ VENV_SPARK ?= .venv-spark
 BIN_SPARK := $(VENV_SPARK)/bin
 STAMP_SPARK := $(VENV_SPARK)/.installed-$(shell cat requirements.txt requirements-spark.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
+.PHONY: setup build test bench compare clean report report-screenshot chromium lint docs docs-site docs-site-screenshot setup-spark build-spark test-spark old-duckdb-reader
 .PHONY: setup-superset chromium-driver dashboard dashboard-stop dashboard-export test-dashboard dashboard-screenshot
 
 $(STAMP): requirements.txt pyproject.toml
@@ -112,6 +113,19 @@ report-screenshot: report
 # dbt docs (catalog + manifest in target/); `$(DBT) docs serve` shows them.
 docs: setup $(DATABASE)
 	$(DBT) docs generate
+
+# The documentation site: docs/*.md rendered by MkDocs (Material theme, mkdocs.yml) into
+# $(SITE_DIR) (ignored by git); open $(SITE_DIR)/index.html. --strict: any warning (a broken link
+# or anchor, a missing image or snippet, a page left out of the nav) fails the build.
+# `make test` builds it too (tests/python/test_docs_site.py).
+SITE_DIR ?= site
+docs-site: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)
+
+# Refresh docs/images/docs-site.png, the site's home page in headless Chromium.
+docs-site-screenshot: docs-site
+	chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --hide-scrollbars \
+	    --window-size=1280,1000 --screenshot=docs/images/docs-site.png file://$(abspath $(SITE_DIR))/index.html
 
 # Lint: Python with ruff (pyproject.toml), SQL with sqlfluff (dbt templater, DuckDB dialect;
 # .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it
