@@ -82,7 +82,7 @@ SERVING_PATH ?= customer_segmentation_serving.duckdb
 DBT_ARGS ?=
 
 # dbt build, then (only if it succeeded: make stops at the first failing line) publish the
-# marts to the serving database in one atomic swap. See "Serving BI tools safely" in the README.
+# marts to the serving database in one atomic swap. See "Serving BI tools safely" in docs/bi.md.
 build: setup
 	$(DBT) build $(DBT_ARGS)
 	$(BIN)/customer-segmentation publish --serving-path $(SERVING_PATH)

@@ -47,7 +47,7 @@ CHANNEL_NAMES = {
 }
 
 
-#: The behavioural feature set of the README's "Features" section.
+#: The behavioural feature set of the "Features" section of docs/methodology.md.
 BEHAVIOURAL_FEATURES = [
     {"name": "minutes_watched", "transform": "log1p"},
     {"name": "clv", "transform": "winsorize", "quantile": 0.99},
@@ -130,7 +130,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
             "source": embedded["channel"].map(CHANNEL_NAMES),
         }
     )
-    # The README's example: a categorical attribute that is only profiled (with blanks).
+    # The example of docs/your-data.md: a categorical attribute that is only profiled (with blanks).
     crm["plan"] = [["pro", "basic", ""][i % 3] for i in range(len(crm))]
     crm.to_csv(tmp / "crm.csv", index=False)
     crm_columns = {
@@ -623,8 +623,8 @@ def test_hostile_configuration_is_refused_or_read_literally_never_run(built):
 
 
 def test_watch_time_moves_behavioural_segments_but_never_classic_ones(built):
-    """The README's comparison: classic segments are channel/region groups watch time never
-    moves; behavioural segments (watch time, CLV) follow it."""
+    """The comparison of docs/methodology.md: classic segments are channel/region groups watch
+    time never moves; behavioural segments (watch time, CLV) follow it."""
     from customer_segmentation.sensitivity import segment_moves
 
     tmp = built["_tmp"]
