@@ -4,6 +4,7 @@
 #   make test    add the test and analyst tooling (requirements-dev.txt) and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
 #   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
+#   make docs-site  the documentation site (MkDocs, docs/ + mkdocs.yml) into site/, --strict
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
 # The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
@@ -68,7 +69,7 @@ define install
 	fi
 endef
 
-.PHONY: setup setup-dev build test bench compare clean report report-screenshot chromium lint docs setup-spark build-spark test-spark old-duckdb-reader
+.PHONY: setup setup-dev build test bench compare clean report report-screenshot chromium lint docs docs-site docs-site-screenshot setup-spark build-spark test-spark old-duckdb-reader
 .PHONY: setup-superset chromium-driver dashboard dashboard-stop dashboard-export test-dashboard dashboard-screenshot
 
 # What a build needs: requirements.txt and the package (editable).
@@ -113,7 +114,7 @@ SERVING_PATH ?= customer_segmentation_serving.duckdb
 DBT_ARGS ?=
 
 # dbt build, then (only if it succeeded: make stops at the first failing line) publish the
-# marts to the serving database in one atomic swap. See "Serving BI tools safely" in the README.
+# marts to the serving database in one atomic swap. See "Serving BI tools safely" in docs/bi.md.
 build: setup
 	$(DBT) build $(DBT_ARGS)
 	$(BIN)/customer-segmentation publish --serving-path $(SERVING_PATH)
@@ -144,6 +145,19 @@ report-screenshot: report chromium
 # dbt docs (catalog + manifest in target/); `$(DBT) docs serve` shows them.
 docs: setup $(DATABASE)
 	$(DBT) docs generate
+
+# The documentation site: docs/*.md rendered by MkDocs (Material theme, mkdocs.yml) into
+# $(SITE_DIR) (ignored by git); open $(SITE_DIR)/index.html. --strict: any warning (a broken link
+# or anchor, a missing image or snippet, a page left out of the nav) fails the build.
+# `make test` builds it too (tests/python/test_docs_site.py).
+SITE_DIR ?= site
+docs-site: $(STAMP_DEV)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir $(SITE_DIR)
+
+# Refresh docs/images/docs-site.png, the site's home page in headless Chromium.
+docs-site-screenshot: docs-site chromium
+	chromium $(CHROMIUM_FLAGS) --user-data-dir=$$(mktemp -d) --hide-scrollbars \
+	    --window-size=1280,1000 --screenshot=docs/images/docs-site.png file://$(abspath $(SITE_DIR))/index.html
 
 # Lint: Python with ruff (pyproject.toml), SQL with sqlfluff (dbt templater, DuckDB dialect;
 # .sqlfluff). sqlfluff renders each model through dbt, so it lints the SQL dbt would run; it

@@ -1,5 +1,5 @@
 {#-
-    Score a table of new customers in SQL, without refitting (see README, "Scoring new
+    Score a table of new customers in SQL, without refitting (see docs/scaling.md, "Scoring new
     customers in SQL"). Compile it with `dbt compile --select score_new_customers` and run the
     SQL from target/compiled/, or copy the select into a model of your own.
 

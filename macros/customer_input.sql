@@ -1,6 +1,6 @@
 {#-
     The input contract: where the customers come from and which of their columns play which
-    role. Everything here is configuration read from vars (README "Use your own customers"):
+    role. Everything here is configuration read from vars (docs/your-data.md):
 
         customers_path      a CSV or Parquet file (DuckDB reads it in place)
         customers_table     a table or view in the warehouse, read through the dbt source
@@ -324,7 +324,7 @@
     {{ exceptions.raise_compiler_error(
         "customers input " ~ label ~ " has no column " ~ wanted | tojson ~ " (" ~ setting
         ~ "); its columns are: " ~ found | join(', ')
-        ~ ". Map the column with --vars '{" ~ setting.split('.')[0] ~ ": ...}' (README \"Use your own customers\")."
+        ~ ". Map the column with --vars '{" ~ setting.split('.')[0] ~ ": ...}' (docs/your-data.md)."
         ~ (" The first line of a file must be a header naming its columns." if customer_input_kind() == 'file' else '')) }}
 {%- endmacro %}
 
@@ -371,7 +371,7 @@
             {{ exceptions.raise_compiler_error(
                 "customers input: table " ~ relation ~ " does not exist (vars customers_table, "
                 ~ "customers_schema, customers_database" ~ (", customers_attach" if adapter.type() == 'duckdb' else '')
-                ~ "); README \"Use your own customers\"") }}
+                ~ "); docs/your-data.md") }}
         {%- endif -%}
         {%- set found = customer_input_columns(relation) -%}
     {%- endif -%}

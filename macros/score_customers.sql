@@ -31,7 +31,7 @@
     (n_segments, segmentation_features, customer_attributes) must be the ones the model was
     trained with.
 
-    Model versions (README "Segments over time"): `scaler` and `centers` default to this
+    Model versions (docs/over-time.md): `scaler` and `centers` default to this
     build's model version, int_segmentation_scaler and kmeans_fit (the stored version's in a
     scoring build). Segment ids are read from the centres: a refit keeps the ids of the
     segments it continues, so they need not be 1..k.

@@ -1,5 +1,5 @@
 {#-
-    Segments over time (README "Segments over time"): the kept tables (model versions, their
+    Segments over time (docs/over-time.md): the kept tables (model versions, their
     centres, scalers, segments and feature bins, the lineage, the membership history and the
     drift per snapshot) are incremental models that dbt never rebuilds from scratch
     (full_refresh: false), so a failed, killed or `--full-refresh` build cannot lose them.

@@ -3,7 +3,7 @@
 Starts from the Ward cut and from the best centres k_selection found at this k (when it scored
 it), so the fit is never worse than the partition k_selection reports on the same customers.
 A scoring build returns the stored model version's centres instead (no fit), and a refit keeps the
-ids of the previous version's segments it continues (README "Segments over time").
+ids of the previous version's segments it continues (docs/over-time.md).
 """
 
 from customer_segmentation.pipeline import kmeans_fit

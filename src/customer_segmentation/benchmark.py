@@ -10,7 +10,7 @@
    customers in SQL (the ``scored_customers`` view, queried on its own),
 4. runs a second ``dbt build`` into the same database with ``segmentation_mode: score`` and
    the next day's ``snapshot_date``: the scheduled run that scores the customers with the
-   stored model version instead of refitting (README "Segments over time"), and prints its
+   stored model version instead of refitting (docs/over-time.md), and prints its
    wall time and slowest nodes,
 5. writes the figures to ``<work-dir>/bench_<N>.json``.
 

@@ -57,7 +57,8 @@ CRITERIA = {
     "ward_gap": "largest gap between Ward merge heights",
 }
 
-#: The ``n_segments: auto`` rule, in words (README and model description say the same).
+#: The ``n_segments: auto`` rule, in words (docs/methodology.md and the model description say
+#: the same).
 AUTO_RULE = (
     "the k with the largest Ward merge-height gap in the k range, k = 2 left out when the "
     "range goes beyond it (the dendrogram cut across its longest vertical lines, the classic "

@@ -18,7 +18,6 @@ PROJECT_PARTS = [
     "macros",
     "seeds",
     "tests/dbt",
-    "docs",
 ]
 
 

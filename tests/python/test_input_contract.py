@@ -47,7 +47,7 @@ CHANNEL_NAMES = {
 }
 
 
-#: The behavioural feature set of the README's "Features" section.
+#: The behavioural feature set of the "Features" section of docs/methodology.md.
 BEHAVIOURAL_FEATURES = [
     {"name": "minutes_watched", "transform": "log1p"},
     {"name": "clv", "transform": "winsorize", "quantile": 0.99},
@@ -69,7 +69,7 @@ def _text_keys(n: int, seed: int) -> list[str]:
 def _copy_project(target: Path) -> Path:
     """A copy of the dbt project (no virtualenv, no build output) whose seeds a test may edit."""
     target.mkdir()
-    for name in ["models", "macros", "seeds", "python_models", "docs", "analyses"]:
+    for name in ["models", "macros", "seeds", "python_models", "analyses"]:
         shutil.copytree(PROJECT_ROOT / name, target / name)
     (target / "tests").mkdir()
     shutil.copytree(PROJECT_ROOT / "tests" / "dbt", target / "tests" / "dbt")
@@ -130,7 +130,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
             "source": embedded["channel"].map(CHANNEL_NAMES),
         }
     )
-    # The README's example: a categorical attribute that is only profiled (with blanks).
+    # The example of docs/your-data.md: a categorical attribute that is only profiled (with blanks).
     crm["plan"] = [["pro", "basic", ""][i % 3] for i in range(len(crm))]
     crm.to_csv(tmp / "crm.csv", index=False)
     crm_columns = {
@@ -623,8 +623,8 @@ def test_hostile_configuration_is_refused_or_read_literally_never_run(built):
 
 
 def test_watch_time_moves_behavioural_segments_but_never_classic_ones(built):
-    """The README's comparison: classic segments are channel/region groups watch time never
-    moves; behavioural segments (watch time, CLV) follow it."""
+    """The comparison of docs/methodology.md: classic segments are channel/region groups watch
+    time never moves; behavioural segments (watch time, CLV) follow it."""
     from customer_segmentation.sensitivity import segment_moves
 
     tmp = built["_tmp"]

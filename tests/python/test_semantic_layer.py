@@ -1,4 +1,7 @@
-"""The README's `mf query` examples run against the embedded build and return the expected shapes.
+"""The documented `mf query` examples run against the embedded build and return the expected shapes.
+
+The examples are the "Semantic layer (MetricFlow)" section of the documentation site's BI page,
+docs/bi.md (the README's section of that name until the README was cut down to one page).
 
 MetricFlow's CLI reads `target/semantic_manifest.json` under the project directory whatever
 DBT_TARGET_PATH says, so each test runs it in a scratch project directory holding the project
@@ -25,14 +28,14 @@ from conftest import PROJECT_ROOT
 pytestmark = pytest.mark.integration
 
 MF = str(Path(sys.executable).with_name("mf"))
-README = PROJECT_ROOT / "README.md"
+BI_PAGE = PROJECT_ROOT / "docs" / "bi.md"
 
 
 def readme_mf_queries() -> list[str]:
-    """Every `mf query ...` command of the README's "Semantic layer" section, in order."""
-    text = README.read_text(encoding="utf-8")
+    """Every `mf query ...` command of docs/bi.md's "Semantic layer" section, in order."""
+    text = BI_PAGE.read_text(encoding="utf-8")
     section = text.split("## Semantic layer (MetricFlow)", 1)
-    assert len(section) == 2, "README has no '## Semantic layer (MetricFlow)' section"
+    assert len(section) == 2, "docs/bi.md has no '## Semantic layer (MetricFlow)' section"
     body = section[1].split("\n## ", 1)[0]
     commands, current = [], ""
     for line in body.splitlines():
@@ -98,7 +101,7 @@ def readme_results(mf_project, embedded_build, tmp_path_factory) -> dict[str, li
 
 def _find(results: dict[str, list[dict]], *needles: str) -> list[dict]:
     matches = [rows for command, rows in results.items() if all(n in command for n in needles)]
-    assert len(matches) == 1, f"expected one README mf query with {needles}, found {len(matches)}"
+    assert len(matches) == 1, f"expected one mf query with {needles}, found {len(matches)}"
     return matches[0]
 
 

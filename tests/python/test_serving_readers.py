@@ -1,12 +1,12 @@
-"""The serving file opens in an older DuckDB reader, which runs the README's queries.
+"""The serving file opens in an older DuckDB reader, which runs the documented queries.
 
 DuckDB 2.0 writes its own storage format by default, which DuckDB 1.x readers refuse ("version
 number 69, but we can only read versions between 64 and 68"): the duckdb CLI and Python 1.x
 packages, Evidence, and the JDBC/ODBC drivers BI tools bundle. Publishing writes the format of
 DuckDB 1.0, and this test opens the published file with the duckdb 1.0.0 package (a virtualenv
 of its own, made by ``make old-duckdb-reader``, part of ``make setup-dev``) and checks every query
-of the README's "What the marts answer" and "Connecting a BI tool" sections returns the same
-rows as DuckDB 2.0.
+of the README's "What the marts answer" section and of the "Connecting a BI tool" section of
+the documentation site's BI page (docs/bi.md) returns the same rows as DuckDB 2.0.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
-README = PROJECT_ROOT / "README.md"
 READER = Path(__file__).with_name("old_duckdb_reader.py")
 OLD_PYTHON = Path(
     os.environ.get(
@@ -33,17 +32,21 @@ OLD_PYTHON = Path(
         PROJECT_ROOT / ".venv-duckdb-1.0.0" / "bin" / "python",
     )
 )
-SECTIONS = ("## What the marts answer", "## Connecting a BI tool")
-#: Values for the bound parameters of the README's queries (``:name`` in the README).
+#: The documents and the sections of them whose ``sql`` blocks are run, in order.
+SECTIONS = (
+    (PROJECT_ROOT / "README.md", "## What the marts answer"),
+    (PROJECT_ROOT / "docs" / "bi.md", "## Connecting a BI tool"),
+)
+#: Values for the bound parameters of the documented queries (``:name`` in the text).
 PARAMETERS = {"region": "Western Europe"}
 
 
 def readme_queries() -> list[str]:
-    """Every SQL statement of the README's ``sql`` blocks in ``SECTIONS``, in order."""
-    text = README.read_text(encoding="utf-8")
+    """Every SQL statement of the ``sql`` blocks of the sections in ``SECTIONS``, in order."""
     statements = []
-    for heading in SECTIONS:
-        assert heading in text, f"README has no {heading!r} section"
+    for path, heading in SECTIONS:
+        text = path.read_text(encoding="utf-8")
+        assert heading in text, f"{path.relative_to(PROJECT_ROOT)} has no {heading!r} section"
         section = text.split(heading, 1)[1].split("\n## ", 1)[0]
         for block in re.findall(r"```sql\n(.*?)```", section, re.S):
             code = "\n".join(line.split("--")[0] for line in block.splitlines())
@@ -95,7 +98,7 @@ def test_duckdb_1_0_opens_the_serving_file_and_runs_the_readme_queries(embedded_
     assert old["version"] == "1.0.0"
     with duckdb.connect(str(serving), read_only=True) as connection:
         new = [connection.execute(s["sql"], s["params"] or None).fetchall() for s in statements]
-    assert all(rows for rows in new[:-1]), "every README query returns rows"
+    assert all(rows for rows in new[:-1]), "every documented query returns rows"
     for statement, old_rows, new_rows in zip(statements, old["results"], new, strict=True):
         old_rows, new_rows = comparable(old_rows), comparable(new_rows)
         if not re.search(r"\border\s+by\b", statement["sql"], re.I):

@@ -1,7 +1,7 @@
 """The customer table `make test-spark` builds from: the embedded customers as a CRM holds them.
 
 Both builds of the Spark suite read this table through the dbt source
-``customer_input.customers`` (README "Use your own customers"): the Spark build from the
+``customer_input.customers`` (docs/your-data.md): the Spark build from the
 metastore table ``crm.accounts``, the DuckDB build from the table ``crm.accounts`` of its
 build database. The table is what a warehouse export looks like, not the project's file:
 

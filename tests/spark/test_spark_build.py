@@ -8,7 +8,7 @@ metastore table crm.accounts (dbt-spark's session method for seeds, SQL models a
 test; the Python models called as Databricks would call them). A failing dbt test on Spark
 fails the fixture. Customers are compared by their key.
 
-Tolerances (see README "Running on Spark / Databricks"):
+Tolerances (see docs/spark.md):
 - customers: none. Every key carries the same input values and attributes on both, and the
   same broken rows are quarantined with the same positions and reasons.
 - standardised features: 1e-9 absolute (DuckDB and Spark may sum in different orders).
@@ -549,7 +549,7 @@ def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
     ],
 )
 def test_same_model_version_and_history(spark_build, duckdb_build, model, keys, skip):
-    """The kept tables (README "Segments over time") are built on Spark too, with the same
+    """The kept tables (docs/over-time.md) are built on Spark too, with the same
     version, centres, segments, lineage, membership snapshot and (zero) drift."""
     _same_table(spark_build, duckdb_build, "marts", model, keys, skip)
 

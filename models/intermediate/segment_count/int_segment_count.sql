@@ -1,8 +1,8 @@
 {#-
     The number of segments this build uses, in one row: the `n_segments` var, or with
     `n_segments: auto` the k that k_selection marks as the auto choice (the largest Ward
-    merge-height gap in the k range beyond k = 2; see the README, "Choosing k"). Every model
-    that needs k reads it here, so a fixed k and the auto choice reach k-means, Ward and the
+    merge-height gap in the k range beyond k = 2; see docs/methodology.md, "Choosing k"). Every
+    model that needs k reads it here, so a fixed k and the auto choice reach k-means, Ward and the
     marts the same way.
 
     A scoring build (segmentation_run) fits nothing: k is the scored model version's

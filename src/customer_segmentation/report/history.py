@@ -1,4 +1,4 @@
-"""The report's "What changed since the last snapshot" section (README "Segments over time").
+"""The report's "What changed since the last snapshot" section (docs/over-time.md).
 
 Reads the kept membership history and drift marts: the latest snapshot against the one before
 it (customers kept, moved, new and departed; the largest transitions; each segment's share then
@@ -183,6 +183,6 @@ HISTORY_SECTIONS: list[Section] = [
         REQUIRES,
         changes_since_last_snapshot,
         "The latest snapshot of the membership history against the one before it, and whether "
-        "the model version is still right for today's customers (README: Segments over time).",
+        "the model version is still right for today's customers (docs/over-time.md).",
     ),
 ]

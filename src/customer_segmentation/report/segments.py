@@ -334,7 +334,7 @@ SEGMENT_DETAIL_SECTIONS: list[Section] = [
         ("mart_segment_recommendations",),
         _recommendations,
         "Each segment's tier on size, value and engagement, and the first rule of "
-        "recommendation_rules those tiers match (README: Editing the rules).",
+        "recommendation_rules those tiers match (docs/decisions.md: Editing the rules).",
     ),
     Section("segments", "The segment table", ("dim_segments",), _segment_table),
     Section("rejected", "Rejected input rows", ("customers_rejected",), _rejected),
