@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation import hierarchical, kmeans
+from customer_segmentation._numeric import count_distinct_rows
 from customer_segmentation.ordering import segment_order, stable_segment_ids, weighted_centers
 from customer_segmentation.tables import (
     CUSTOMER_ORDER,
@@ -69,21 +70,6 @@ def _log(step: str, message: str) -> None:
     line = f"[customer_segmentation] {step}: {message}"
     logger.info(line)
     print(line, flush=True)
-
-
-def count_distinct_rows(X: np.ndarray, *, enough: int | None = None) -> int:
-    """Number of distinct rows of ``X``, or any number >= ``enough`` once that is certain.
-
-    Checks growing prefixes first so a large matrix with many distinct rows is not sorted whole.
-    """
-    X = np.ascontiguousarray(X)
-    rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
-    size = min(len(rows), 50_000)
-    while True:
-        distinct = len(np.unique(rows[:size]))
-        if (enough is not None and distinct >= enough) or size >= len(rows):
-            return distinct
-        size = min(len(rows), size * 8)
 
 
 def check_segmentable(X: np.ndarray, n_segments: int, source: str) -> None:
