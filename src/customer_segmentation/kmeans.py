@@ -581,20 +581,142 @@ def fit_best_kmeans(
     """
     started = time.perf_counter()
     X, n_clusters = _validate_fit_input(X, n_clusters)
-    random_state = _check_int(random_state, "random_state", minimum=0)
-    n_init = _check_int(n_init, "n_init", minimum=0)
-    n_merge_init = _check_int(n_merge_init, "n_merge_init", minimum=0)
-    oversample = _check_int(oversample, "oversample", minimum=1)
-    n_refine = _check_int(n_refine, "n_refine", minimum=1)
-    if search_threads is not None:
-        search_threads = _check_int(search_threads, "search_threads", minimum=1)
-    max_iter = _check_int(max_iter, "max_iter", minimum=1)
-    large_n_threshold = _check_int(large_n_threshold, "large_n_threshold", minimum=1)
-    sample_size = _check_int(sample_size, "sample_size", minimum=1)
+    options = _check_options(
+        n_features=X.shape[1],
+        n_clusters=n_clusters,
+        random_state=random_state,
+        n_init=n_init,
+        init_center_sets=init_center_sets,
+        max_iter=max_iter,
+        tol=tol,
+        large_n_threshold=large_n_threshold,
+        sample_size=sample_size,
+        n_merge_init=n_merge_init,
+        oversample=oversample,
+        n_refine=n_refine,
+        search_threads=search_threads,
+    )
+    sample_seq, starts_seq = np.random.SeedSequence(options.random_state).spawn(2)
+    seeds = starts_seq.generate_state(options.n_init + options.n_merge_init).astype(np.int64)
+    strategy, rows = _search_rows(X.shape[0], n_clusters, options, sample_seq)
+    X_search = X if rows is None else _checked_sample(X, rows, n_clusters)
+    start_centers, start_labels, inertias = _search(
+        X, X_search, n_clusters, strategy=strategy, seeds=seeds, options=options
+    )
+    del X_search
+    labels, centers = _finalize(X, start_centers, start_labels, options.max_iter)
+    del start_centers, start_labels
+    best_inertia = min(inertias)
+    return KMeansResult(
+        labels=labels,
+        centers=centers,
+        inertia=within_cluster_sum_of_squares(X, labels, centers),
+        n_starts=len(options.center_sets) + options.n_init + options.n_merge_init,
+        n_starts_at_best=sum(v <= best_inertia * (1 + INERTIA_RTOL) for v in inertias),
+        strategy=strategy,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _search(
+    X: np.ndarray,
+    X_search: np.ndarray,
+    n_clusters: int,
+    *,
+    strategy: str,
+    seeds: np.ndarray,
+    options: _FitOptions,
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Every start on ``X_search``, then (large-n strategy) refinement on all rows of ``X``.
+
+    Returns the centres and labels the polish starts from, and the inertia of every start.
+    """
+    with warnings.catch_warnings():
+        # k-means++ on data with few distinct rows may warn about duplicate centres.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with threadpool_limits(limits=options.search_threads, user_api="openmp"):
+            best, inertias = _multistart(
+                X_search,
+                n_clusters,
+                seeds=seeds,
+                n_init=options.n_init,
+                n_merge_init=options.n_merge_init,
+                oversample=options.oversample,
+                init_center_sets=options.center_sets,
+                max_iter=options.max_iter,
+                tol=options.tol,
+                n_keep=options.n_refine if strategy == STRATEGY_SAMPLE else 1,
+            )
+        if strategy == STRATEGY_SAMPLE:
+            start_centers, start_labels = _refine_on_all_rows(X, best, options.max_iter)
+        else:
+            start_centers, start_labels = best[0].centers, best[0].labels
+        del best
+    return start_centers, start_labels, inertias
+
+
+@dataclass(frozen=True)
+class _FitOptions:
+    """The checked options of :func:`fit_best_kmeans` (see its parameters)."""
+
+    random_state: int
+    n_init: int
+    n_merge_init: int
+    oversample: int
+    n_refine: int
+    search_threads: int | None
+    max_iter: int
+    tol: float
+    large_n_threshold: int
+    sample_size: int
+    center_sets: list[np.ndarray]
+
+
+def _check_options(
+    *,
+    n_features: int,
+    n_clusters: int,
+    random_state,
+    n_init,
+    init_center_sets,
+    max_iter,
+    tol,
+    large_n_threshold,
+    sample_size,
+    n_merge_init,
+    oversample,
+    n_refine,
+    search_threads,
+) -> _FitOptions:
+    """Check the options of :func:`fit_best_kmeans`; raise a message naming the bad one."""
     if not tol >= 0:
         raise ValueError(f"tol must be >= 0, got {tol}")
+    options = _FitOptions(
+        random_state=_check_int(random_state, "random_state", minimum=0),
+        n_init=_check_int(n_init, "n_init", minimum=0),
+        n_merge_init=_check_int(n_merge_init, "n_merge_init", minimum=0),
+        oversample=_check_int(oversample, "oversample", minimum=1),
+        n_refine=_check_int(n_refine, "n_refine", minimum=1),
+        search_threads=(
+            None
+            if search_threads is None
+            else _check_int(search_threads, "search_threads", minimum=1)
+        ),
+        max_iter=_check_int(max_iter, "max_iter", minimum=1),
+        tol=tol,
+        large_n_threshold=_check_int(large_n_threshold, "large_n_threshold", minimum=1),
+        sample_size=_check_int(sample_size, "sample_size", minimum=1),
+        center_sets=_check_center_sets(init_center_sets, n_clusters, n_features),
+    )
+    if options.n_init + options.n_merge_init + len(options.center_sets) == 0:
+        raise ValueError("no starts: n_init + n_merge_init + len(init_center_sets) is 0")
+    return options
+
+
+def _check_center_sets(init_center_sets, n_clusters: int, n_features: int) -> list[np.ndarray]:
+    """Each caller centre set as a finite float64 ``(n_clusters, n_features)`` array."""
     center_sets = [
-        _validate_centers(c, X.shape[1], f"init_center_sets[{i}]")
+        _validate_centers(c, n_features, f"init_center_sets[{i}]")
         for i, c in enumerate(init_center_sets)
     ]
     for i, c in enumerate(center_sets):
@@ -602,75 +724,48 @@ def fit_best_kmeans(
             raise ValueError(
                 f"init_center_sets[{i}] has {c.shape[0]} centres, expected {n_clusters}"
             )
-    if n_init + n_merge_init + len(center_sets) == 0:
-        raise ValueError("no starts: n_init + n_merge_init + len(init_center_sets) is 0")
+    return center_sets
 
-    seed_seq = np.random.SeedSequence(random_state)
-    sample_seq, starts_seq = seed_seq.spawn(2)
-    seeds = starts_seq.generate_state(n_init + n_merge_init).astype(np.int64)
 
-    n_samples = X.shape[0]
-    if n_samples > large_n_threshold and sample_size < n_samples:
-        strategy = STRATEGY_SAMPLE
-        rng = np.random.default_rng(sample_seq)
-        rows = np.sort(rng.choice(n_samples, size=max(sample_size, n_clusters), replace=False))
-        X_search = X[rows]
-        if count_distinct_rows(X_search, enough=n_clusters) < n_clusters:
-            raise ValueError(
-                f"the {X_search.shape[0]}-row sample has fewer than n_clusters={n_clusters} "
-                "distinct rows; increase sample_size"
-            )
-    else:
-        strategy = STRATEGY_FULL
-        X_search = X
+def _search_rows(
+    n_samples: int, n_clusters: int, options: _FitOptions, sample_seq: np.random.SeedSequence
+) -> tuple[str, np.ndarray | None]:
+    """The strategy, and the sorted rows of the seeded search sample (``None``: all rows)."""
+    if n_samples <= options.large_n_threshold or options.sample_size >= n_samples:
+        return STRATEGY_FULL, None
+    rng = np.random.default_rng(sample_seq)
+    size = max(options.sample_size, n_clusters)
+    return STRATEGY_SAMPLE, np.sort(rng.choice(n_samples, size=size, replace=False))
 
-    with warnings.catch_warnings():
-        # k-means++ on data with few distinct rows may warn about duplicate centres.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with threadpool_limits(limits=search_threads, user_api="openmp"):
-            best, inertias = _multistart(
-                X_search,
-                n_clusters,
-                seeds=seeds,
-                n_init=n_init,
-                n_merge_init=n_merge_init,
-                oversample=oversample,
-                init_center_sets=center_sets,
-                max_iter=max_iter,
-                tol=tol,
-                n_keep=n_refine if strategy == STRATEGY_SAMPLE else 1,
-            )
-        del X_search
-        if strategy == STRATEGY_SAMPLE:
-            # Lloyd on all rows from each candidate; tol=0 runs until the labels are stable.
-            # A later candidate wins only if clearly (INERTIA_RTOL) better. Hartigan moves
-            # then settle the boundary rows, so that nearby Lloyd fixed points reached from
-            # different samples end in the same partition.
-            refined = None
-            for candidate in best:
-                full = _lloyd_sklearn(
-                    X, n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0
-                )
-                if refined is None or full.inertia_ < refined.inertia_ * (1 - INERTIA_RTOL):
-                    refined = full
-                del full
-            start_labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
-            start_centers = refined.cluster_centers_
-            del refined
-        else:
-            start_centers, start_labels = best[0].centers, best[0].labels
-        del best
 
-    start_labels = start_labels.astype(np.int64, copy=False)
-    labels, centers = _finalize(X, start_centers, start_labels, max_iter)
-    del start_centers, start_labels
-    best_inertia = min(inertias)
-    return KMeansResult(
-        labels=labels,
-        centers=centers,
-        inertia=within_cluster_sum_of_squares(X, labels, centers),
-        n_starts=len(center_sets) + n_init + n_merge_init,
-        n_starts_at_best=sum(v <= best_inertia * (1 + INERTIA_RTOL) for v in inertias),
-        strategy=strategy,
-        seconds=time.perf_counter() - started,
-    )
+def _checked_sample(X: np.ndarray, rows: np.ndarray, n_clusters: int) -> np.ndarray:
+    """``X[rows]``; ``ValueError`` when the sample has fewer than ``n_clusters`` distinct rows."""
+    X_search = X[rows]
+    if count_distinct_rows(X_search, enough=n_clusters) < n_clusters:
+        raise ValueError(
+            f"the {X_search.shape[0]}-row sample has fewer than n_clusters={n_clusters} "
+            "distinct rows; increase sample_size"
+        )
+    return X_search
+
+
+def _refine_on_all_rows(
+    X: np.ndarray, candidates: Sequence[_Start], max_iter: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Large-n strategy: the best sample optimum after Lloyd and Hartigan moves on all rows.
+
+    Lloyd (scikit-learn, ``tol=0``: until the labels are stable) runs on all rows from each
+    candidate's centres; a later candidate wins only if clearly (``INERTIA_RTOL``) better.
+    Hartigan moves then settle the boundary rows, so that nearby Lloyd fixed points reached
+    from different samples end in the same partition. Returns the winner's scikit-learn
+    centres and its labels after the moves (int64).
+    """
+    n_clusters = candidates[0].centers.shape[0]
+    refined = None
+    for candidate in candidates:
+        full = _lloyd_sklearn(X, n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0)
+        if refined is None or full.inertia_ < refined.inertia_ * (1 - INERTIA_RTOL):
+            refined = full
+        del full
+    labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
+    return refined.cluster_centers_, labels.astype(np.int64, copy=False)
