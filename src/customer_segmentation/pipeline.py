@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -122,24 +123,32 @@ def _check_segmentable_spark(
     return n
 
 
-def _ward_leaves_spark(
-    features_table: object,
-    features: Sequence[str],
-    *,
-    n_segments: int,
-    exact_max_rows: int,
-    n_micro_clusters: int,
-    random_state: int,
-    source: str,
-) -> object:
+@dataclass(frozen=True)
+class _LeafPlan:
+    """How :func:`ward_leaves` groups the customers (see its parameters).
+
+    ``min_segments`` is the number of distinct customers the input needs: ``n_segments``, or 2
+    for ``n_segments: auto``.
+    """
+
+    min_segments: int
+    exact_max_rows: int
+    n_micro_clusters: int
+    random_state: int
+    micro_sample_size: int
+    source: str
+
+
+def _ward_leaves_spark(features_table: object, features: Sequence[str], plan: _LeafPlan) -> object:
+    """:func:`ward_leaves` computed by Spark: row numbers, or pyspark.ml micro-clusters."""
     from pyspark.sql import Window  # noqa: PLC0415
     from pyspark.sql import functions as F  # noqa: PLC0415
 
     from customer_segmentation.spark_backend import micro_cluster_leaves  # noqa: PLC0415
 
     started = time.perf_counter()
-    n = _check_segmentable_spark(features_table, features, n_segments, source)
-    if n <= exact_max_rows:
+    n = _check_segmentable_spark(features_table, features, plan.min_segments, plan.source)
+    if n <= plan.exact_max_rows:
         leaves = features_table.select(
             "customer_id",
             (F.row_number().over(Window.orderBy(customer_order_column(features_table))) - 1)
@@ -149,9 +158,9 @@ def _ward_leaves_spark(
         strategy = "exact (one leaf per customer)"
     else:
         leaves = micro_cluster_leaves(
-            features_table, features, n_micro_clusters, random_state=random_state
+            features_table, features, plan.n_micro_clusters, random_state=plan.random_state
         )
-        strategy = f"two-stage (pyspark.ml, up to {n_micro_clusters} micro-clusters)"
+        strategy = f"two-stage (pyspark.ml, up to {plan.n_micro_clusters} micro-clusters)"
     _log(
         "ward_leaves",
         f"{n:,} customers x {len(features)} features (Spark) -> {strategy} "
@@ -191,26 +200,17 @@ def ward_leaves(
     if _scoring(run_table):
         _log("ward_leaves", "skipped: this build scores with a stored model version")
         return _empty_leaves(features_table)
-    if runs_distributed(features_table, spark_collect_max_rows):
-        return _ward_leaves_spark(
-            features_table,
-            features,
-            n_segments=n_segments,
-            exact_max_rows=exact_max_rows,
-            n_micro_clusters=n_micro_clusters,
-            random_state=random_state,
-            source=source,
-        )
-    return _ward_leaves_local(
-        features_table,
-        features,
-        n_segments=n_segments,
+    plan = _LeafPlan(
+        min_segments=2 if n_segments is None else n_segments,
         exact_max_rows=exact_max_rows,
         n_micro_clusters=n_micro_clusters,
         random_state=random_state,
         micro_sample_size=micro_sample_size,
         source=source,
     )
+    if runs_distributed(features_table, spark_collect_max_rows):
+        return _ward_leaves_spark(features_table, features, plan)
+    return _ward_leaves_local(features_table, features, plan)
 
 
 def _empty_leaves(features_table: object) -> object:
@@ -231,32 +231,22 @@ def _empty_leaves(features_table: object) -> object:
     )
 
 
-def _ward_leaves_local(
-    features_table: object,
-    features: Sequence[str],
-    *,
-    n_segments: int | None,
-    exact_max_rows: int,
-    n_micro_clusters: int,
-    random_state: int,
-    micro_sample_size: int,
-    source: str,
-) -> object:
+def _ward_leaves_local(features_table: object, features: Sequence[str], plan: _LeafPlan) -> object:
     """:func:`ward_leaves` on the customers fetched to numpy (DuckDB, pandas, small Spark)."""
     started = time.perf_counter()
     customer_ids, X = fetch_matrix(
         features_table, features, customer_order_column(features_table), key="customer_id"
     )
-    check_segmentable(X, 2 if n_segments is None else n_segments, source)
-    if X.shape[0] <= exact_max_rows:
+    check_segmentable(X, plan.min_segments, plan.source)
+    if X.shape[0] <= plan.exact_max_rows:
         leaf_ids = np.arange(X.shape[0], dtype=np.int64)
         strategy = "exact (one leaf per customer)"
     else:
         two_stage = hierarchical.two_stage_ward(
             X,
-            n_micro_clusters=n_micro_clusters,
-            random_state=random_state,
-            sample_size=micro_sample_size,
+            n_micro_clusters=plan.n_micro_clusters,
+            random_state=plan.random_state,
+            sample_size=plan.micro_sample_size,
         )
         leaf_ids = np.asarray(two_stage.leaf_labels, dtype=np.int64)
         strategy = f"two-stage ({len(np.unique(leaf_ids))} micro-clusters)"
