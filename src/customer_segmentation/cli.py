@@ -1,9 +1,9 @@
 """Command-line interface: ``customer-segmentation <command> ...``.
 
-Each subcommand is registered by a small ``_add_<name>_parser`` function that adds its
-parser to the subparsers and sets ``handler`` to a function taking the parsed arguments and
-returning an exit code. To add a command, write both functions and append the registrar
-to ``_COMMANDS``.
+Each subcommand is a :class:`_Command`: its name, help texts, arguments (:func:`_arg`) and a
+``handler`` taking the parsed arguments and returning an exit code. :func:`build_parser`
+registers every command of ``_COMMANDS`` the same way. To add a command, write its handler and
+its ``_Command`` and append it to ``_COMMANDS``.
 
 Examples
 --------
@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["build_parser", "main"]
@@ -57,6 +58,54 @@ def _human_bytes(n_bytes: int) -> str:
     return f"{size / 1024:.1f} GiB"
 
 
+@dataclass(frozen=True)
+class _Argument:
+    """One ``add_argument`` call: its flags and keywords.
+
+    ``default_from`` computes the default when the parser is built (for defaults read from
+    the environment, so that they follow the environment of each call, not of the import).
+    """
+
+    flags: tuple[str, ...]
+    options: Mapping[str, object]
+    default_from: Callable[[], object] | None = None
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """Add this argument to ``parser``."""
+        options = dict(self.options)
+        if self.default_from is not None:
+            options["default"] = self.default_from()
+        parser.add_argument(*self.flags, **options)
+
+
+def _arg(*flags: str, default_from: Callable[[], object] | None = None, **options) -> _Argument:
+    """An argument of a subcommand: the arguments of ``ArgumentParser.add_argument``."""
+    return _Argument(flags, options, default_from)
+
+
+@dataclass(frozen=True)
+class _Command:
+    """A subcommand: its name, one-line help, description, arguments and handler."""
+
+    name: str
+    help: str
+    description: str
+    handler: Callable[[argparse.Namespace], int]
+    arguments: tuple[_Argument, ...] = field(default=())
+
+    def register(self, subparsers: argparse._SubParsersAction) -> None:
+        """Add this command's parser to ``subparsers``."""
+        parser = subparsers.add_parser(self.name, help=self.help, description=self.description)
+        for argument in self.arguments:
+            argument.add_to(parser)
+        parser.set_defaults(handler=self.handler)
+
+
+def _build_database_default() -> str:
+    """The build database: $DBT_DUCKDB_PATH or the project's default name."""
+    return os.environ.get("DBT_DUCKDB_PATH", "customer_segmentation.duckdb")
+
+
 def _run_generate(args: argparse.Namespace) -> int:
     """Handler of ``generate``: write synthetic customers and report what was written."""
     from customer_segmentation.generator import write_customers
@@ -70,29 +119,26 @@ def _run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_generate_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "generate",
-        help="write synthetic customers distributed like the embedded seed",
-        description=(
-            "Generate synthetic customers (minutes_watched, CLV, region, channel) that "
-            "follow the embedded seed's distributions, and write them to CSV or Parquet."
+GENERATE = _Command(
+    "generate",
+    help="write synthetic customers distributed like the embedded seed",
+    description=(
+        "Generate synthetic customers (minutes_watched, CLV, region, channel) that "
+        "follow the embedded seed's distributions, and write them to CSV or Parquet."
+    ),
+    handler=_run_generate,
+    arguments=(
+        _arg("--rows", type=_non_negative_int, required=True, help="number of customers"),
+        _arg("--seed", type=_non_negative_int, default=0, help="random seed (default: 0)"),
+        _arg("--out", required=True, help="output file: .csv, .parquet or .pq (see --format)"),
+        _arg(
+            "--format",
+            choices=("csv", "parquet"),
+            default=None,
+            help="output format (default: from the extension of --out)",
         ),
-    )
-    parser.add_argument("--rows", type=_non_negative_int, required=True, help="number of customers")
-    parser.add_argument(
-        "--seed", type=_non_negative_int, default=0, help="random seed (default: 0)"
-    )
-    parser.add_argument(
-        "--out", required=True, help="output file: .csv, .parquet or .pq (see --format)"
-    )
-    parser.add_argument(
-        "--format",
-        choices=("csv", "parquet"),
-        default=None,
-        help="output format (default: from the extension of --out)",
-    )
-    parser.set_defaults(handler=_run_generate)
+    ),
+)
 
 
 def _run_publish(args: argparse.Namespace) -> int:
@@ -114,48 +160,50 @@ def _run_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_publish_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "publish",
-        help="after a successful dbt build, swap the marts into the serving database BI tools read",
-        description=(
-            "Copy the project's marts (the models of schema marts in dbt's manifest) from the "
-            "build database into a new read-only serving database, in a storage format every "
-            "DuckDB reader from 1.0 on opens, and atomically replace the previous one. Refuses "
-            "when the last dbt command was not a fully successful `dbt build`, so a failed "
-            "build leaves the last good publication in place."
+PUBLISH = _Command(
+    "publish",
+    help="after a successful dbt build, swap the marts into the serving database BI tools read",
+    description=(
+        "Copy the project's marts (the models of schema marts in dbt's manifest) from the "
+        "build database into a new read-only serving database, in a storage format every "
+        "DuckDB reader from 1.0 on opens, and atomically replace the previous one. Refuses "
+        "when the last dbt command was not a fully successful `dbt build`, so a failed "
+        "build leaves the last good publication in place."
+    ),
+    handler=_run_publish,
+    arguments=(
+        _arg(
+            "--database",
+            default_from=_build_database_default,
+            help="the build database dbt wrote (default: $DBT_DUCKDB_PATH or "
+            "customer_segmentation.duckdb)",
         ),
-    )
-    parser.add_argument(
-        "--database",
-        default=os.environ.get("DBT_DUCKDB_PATH", "customer_segmentation.duckdb"),
-        help="the build database dbt wrote (default: $DBT_DUCKDB_PATH or "
-        "customer_segmentation.duckdb)",
-    )
-    parser.add_argument(
-        "--serving-path",
-        default=_serving_path_default(),
-        help="the file BI tools read (default: $CUSTOMER_SEGMENTATION_SERVING_PATH or "
-        "customer_segmentation_serving.duckdb)",
-    )
-    parser.add_argument(
-        "--run-results",
-        default=_dbt_target_file("run_results.json"),
-        help="dbt's run_results.json, checked to record a successful `dbt build` "
-        "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
-    )
-    parser.add_argument(
-        "--manifest",
-        default=_dbt_target_file("manifest.json"),
-        help="dbt's manifest.json of that build: exactly its models of schema marts are "
-        "published (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json)",
-    )
-    parser.add_argument(
-        "--no-run-results-check",
-        action="store_true",
-        help="publish without checking run_results.json (the marts must come from a passing build)",
-    )
-    parser.set_defaults(handler=_run_publish)
+        _arg(
+            "--serving-path",
+            default_from=_serving_path_default,
+            help="the file BI tools read (default: $CUSTOMER_SEGMENTATION_SERVING_PATH or "
+            "customer_segmentation_serving.duckdb)",
+        ),
+        _arg(
+            "--run-results",
+            default_from=lambda: _dbt_target_file("run_results.json"),
+            help="dbt's run_results.json, checked to record a successful `dbt build` "
+            "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
+        ),
+        _arg(
+            "--manifest",
+            default_from=lambda: _dbt_target_file("manifest.json"),
+            help="dbt's manifest.json of that build: exactly its models of schema marts are "
+            "published (default: $DBT_TARGET_PATH/manifest.json or target/manifest.json)",
+        ),
+        _arg(
+            "--no-run-results-check",
+            action="store_true",
+            help="publish without checking run_results.json (the marts must come from a "
+            "passing build)",
+        ),
+    ),
+)
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -179,35 +227,36 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_report_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "report",
-        help="render the self-contained HTML report from the published marts",
-        description=(
-            "Read the marts of the published serving file (read-only; the last build that "
-            "passed every test) and write one self-contained HTML page: one card per segment, "
-            "the channel and region findings, then the method. The page names the build it "
-            "shows and warns when dbt's latest run_results.json records a later failed build."
+REPORT = _Command(
+    "report",
+    help="render the self-contained HTML report from the published marts",
+    description=(
+        "Read the marts of the published serving file (read-only; the last build that "
+        "passed every test) and write one self-contained HTML page: one card per segment, "
+        "the channel and region findings, then the method. The page names the build it "
+        "shows and warns when dbt's latest run_results.json records a later failed build."
+    ),
+    handler=_run_report,
+    arguments=(
+        _arg(
+            "--database",
+            default_from=_serving_path_default,
+            help="DuckDB file to read (default: the serving file, $CUSTOMER_SEGMENTATION_"
+            "SERVING_PATH or customer_segmentation_serving.duckdb)",
         ),
-    )
-    parser.add_argument(
-        "--database",
-        default=_serving_path_default(),
-        help="DuckDB file to read (default: the serving file, $CUSTOMER_SEGMENTATION_"
-        "SERVING_PATH or customer_segmentation_serving.duckdb)",
-    )
-    parser.add_argument(
-        "--run-results",
-        default=_dbt_target_file("run_results.json"),
-        help="dbt's latest run_results.json, to tell a later failed build "
-        "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
-    )
-    parser.add_argument(
-        "--out",
-        default="reports/segmentation_report.html",
-        help="HTML file to write (default: reports/segmentation_report.html)",
-    )
-    parser.set_defaults(handler=_run_report)
+        _arg(
+            "--run-results",
+            default_from=lambda: _dbt_target_file("run_results.json"),
+            help="dbt's latest run_results.json, to tell a later failed build "
+            "(default: $DBT_TARGET_PATH/run_results.json or target/run_results.json)",
+        ),
+        _arg(
+            "--out",
+            default="reports/segmentation_report.html",
+            help="HTML file to write (default: reports/segmentation_report.html)",
+        ),
+    ),
+)
 
 
 def _run_compare_builds(args: argparse.Namespace) -> int:
@@ -230,25 +279,22 @@ def _run_compare_builds(args: argparse.Namespace) -> int:
     return 1 if differing or not comparisons else 0
 
 
-def _add_compare_builds_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "compare-builds",
-        help="compare every mart of two build databases row for row",
-        description=(
-            "Check that every table and view of the given schemas in OLD is in NEW with the "
-            "same rows (order-independent, exact values) on the columns both have. Columns "
-            "only NEW has are listed, not compared. Exits 1 when anything differs."
-        ),
-    )
-    parser.add_argument("old", help="DuckDB file of the reference build")
-    parser.add_argument("new", help="DuckDB file of the build to check")
-    parser.add_argument(
-        "--schema", action="append", help="schema to compare (repeatable; default: marts)"
-    )
-    parser.add_argument(
-        "--ignore-column", action="append", help="column left out everywhere (repeatable)"
-    )
-    parser.set_defaults(handler=_run_compare_builds)
+COMPARE_BUILDS = _Command(
+    "compare-builds",
+    help="compare every mart of two build databases row for row",
+    description=(
+        "Check that every table and view of the given schemas in OLD is in NEW with the "
+        "same rows (order-independent, exact values) on the columns both have. Columns "
+        "only NEW has are listed, not compared. Exits 1 when anything differs."
+    ),
+    handler=_run_compare_builds,
+    arguments=(
+        _arg("old", help="DuckDB file of the reference build"),
+        _arg("new", help="DuckDB file of the build to check"),
+        _arg("--schema", action="append", help="schema to compare (repeatable; default: marts)"),
+        _arg("--ignore-column", action="append", help="column left out everywhere (repeatable)"),
+    ),
+)
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
@@ -288,36 +334,41 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_dashboard_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "dashboard",
-        help="run the shipped Superset dashboard over the serving file (make dashboard)",
-        description=(
-            "start: initialise Superset (metadata database, generated secret key and admin "
-            "password in --home), import dashboard/export with the serving file registered "
-            "read-only, and serve it on 127.0.0.1. stop: end that server by its pid. export: "
-            "write the running dashboard back to dashboard/export (after editing it in the UI)."
+DASHBOARD = _Command(
+    "dashboard",
+    help="run the shipped Superset dashboard over the serving file (make dashboard)",
+    description=(
+        "start: initialise Superset (metadata database, generated secret key and admin "
+        "password in --home), import dashboard/export with the serving file registered "
+        "read-only, and serve it on 127.0.0.1. stop: end that server by its pid. export: "
+        "write the running dashboard back to dashboard/export (after editing it in the UI)."
+    ),
+    handler=_run_dashboard,
+    arguments=(
+        _arg("action", choices=("start", "stop", "export")),
+        _arg(
+            "--superset-venv",
+            default=".venv-superset",
+            help="Superset's virtualenv (.venv-superset)",
         ),
-    )
-    parser.add_argument("action", choices=("start", "stop", "export"))
-    parser.add_argument(
-        "--superset-venv", default=".venv-superset", help="Superset's virtualenv (.venv-superset)"
-    )
-    parser.add_argument(
-        "--home",
-        default=os.environ.get("CUSTOMER_SEGMENTATION_SUPERSET_HOME", ".superset"),
-        help="Superset's state: metadata database, secret key, password, pid, log (.superset)",
-    )
-    parser.add_argument(
-        "--serving-path",
-        default=_serving_path_default(),
-        help="the published serving file the dashboard reads",
-    )
-    parser.add_argument("--port", type=int, default=8088, help="port on 127.0.0.1 (8088)")
-    parser.add_argument(
-        "--export-dir", default="dashboard/export", help="where export writes (dashboard/export)"
-    )
-    parser.set_defaults(handler=_run_dashboard)
+        _arg(
+            "--home",
+            default_from=lambda: os.environ.get("CUSTOMER_SEGMENTATION_SUPERSET_HOME", ".superset"),
+            help="Superset's state: metadata database, secret key, password, pid, log (.superset)",
+        ),
+        _arg(
+            "--serving-path",
+            default_from=_serving_path_default,
+            help="the published serving file the dashboard reads",
+        ),
+        _arg("--port", type=int, default=8088, help="port on 127.0.0.1 (8088)"),
+        _arg(
+            "--export-dir",
+            default="dashboard/export",
+            help="where export writes (dashboard/export)",
+        ),
+    ),
+)
 
 
 def _run_sensitivity(args: argparse.Namespace) -> int:
@@ -330,36 +381,39 @@ def _run_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_sensitivity_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "sensitivity",
-        help="how many customers change segment when one raw feature changes",
-        description=(
-            "Multiply one raw feature of every customer, re-encode with the build's scaler and "
-            "print the share of customers whose nearest k-means centre changes."
+SENSITIVITY = _Command(
+    "sensitivity",
+    help="how many customers change segment when one raw feature changes",
+    description=(
+        "Multiply one raw feature of every customer, re-encode with the build's scaler and "
+        "print the share of customers whose nearest k-means centre changes."
+    ),
+    handler=_run_sensitivity,
+    arguments=(
+        _arg(
+            "database",
+            nargs="?",
+            default="customer_segmentation.duckdb",
+            help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
         ),
-    )
-    parser.add_argument(
-        "database",
-        nargs="?",
-        default="customer_segmentation.duckdb",
-        help="DuckDB file written by dbt build (default: customer_segmentation.duckdb)",
-    )
-    parser.add_argument("--feature", default="minutes_watched", help="raw feature to change")
-    parser.add_argument(
-        "--factor", type=float, action="append", help="multiplier (repeatable; default 0, 0.5, 2)"
-    )
-    parser.set_defaults(handler=_run_sensitivity)
+        _arg("--feature", default="minutes_watched", help="raw feature to change"),
+        _arg(
+            "--factor",
+            type=float,
+            action="append",
+            help="multiplier (repeatable; default 0, 0.5, 2)",
+        ),
+    ),
+)
 
-
-#: Registrars of the subcommands, in the order ``--help`` lists them.
-_COMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
-    _add_generate_parser,
-    _add_publish_parser,
-    _add_report_parser,
-    _add_compare_builds_parser,
-    _add_dashboard_parser,
-    _add_sensitivity_parser,
+#: The subcommands, in the order ``--help`` lists them.
+_COMMANDS: tuple[_Command, ...] = (
+    GENERATE,
+    PUBLISH,
+    REPORT,
+    COMPARE_BUILDS,
+    DASHBOARD,
+    SENSITIVITY,
 )
 
 
@@ -370,8 +424,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Customer segmentation toolkit (k-means, Ward, synthetic data).",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="<command>", required=True)
-    for register in _COMMANDS:
-        register(subparsers)
+    for command in _COMMANDS:
+        command.register(subparsers)
     return parser
 
 

@@ -23,7 +23,6 @@ import numbers
 import os
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import fastcluster
@@ -31,6 +30,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist, squareform
 from threadpoolctl import threadpool_limits
+
+from customer_segmentation._numeric import cluster_sums, lloyd, nearest_center
 
 __all__ = [
     "LINKAGE_COLUMNS",
@@ -55,9 +56,6 @@ LINKAGE_COLUMNS = (
     "n_clusters_after",
 )
 
-# Rows per block when assigning rows to their nearest micro-cluster centre: the
-# (rows x centres) float32 score block (1024 * 2000 * 4 bytes = 8 MB) stays in cache.
-_ASSIGN_CHUNK_ROWS = 1024
 # Lloyd iterations of the micro-cluster k-means (a stopping rule, not a tuning knob).
 _LLOYD_MAX_ITER = 50
 _LLOYD_TOL = 1e-4
@@ -486,106 +484,6 @@ def _available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def _nearest_center(X: np.ndarray, centers: np.ndarray, n_threads: int = 1) -> np.ndarray:
-    """Index of the nearest centre of each row (lowest index on ties).
-
-    Rows are processed in fixed blocks of ``_ASSIGN_CHUNK_ROWS`` so that the (block x
-    centres) score matrix stays in cache; ``n_threads`` Python threads share the blocks
-    (NumPy releases the GIL in the matrix product and the argmin) with single-threaded
-    BLAS. The result does not depend on ``n_threads``.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, p)
-        Rows.
-    centers : ndarray of shape (k, p)
-        Centres.
-    n_threads : int, default=1
-        Worker threads.
-
-    Returns
-    -------
-    labels : ndarray of shape (n,), dtype int64
-        Nearest centre of each row.
-    """
-    n, p = X.shape
-    # Score ||c||^2 - 2 x.c (= ||x - c||^2 - ||x||^2) as one product with an extra column,
-    # in float32: twice the speed of float64, and a micro-cluster needs no exact boundary
-    # (the customer-level k-means assignment is exact and done elsewhere).
-    weights = np.empty((p + 1, centers.shape[0]), dtype=np.float32)
-    weights[:p] = -2.0 * centers.T
-    weights[p] = np.einsum("ij,ij->i", centers, centers)
-    labels = np.empty(n, dtype=np.int64)
-
-    def assign(lo: int, hi: int) -> None:
-        augmented = np.ones((_ASSIGN_CHUNK_ROWS, p + 1), dtype=np.float32)
-        for start in range(lo, hi, _ASSIGN_CHUNK_ROWS):
-            stop = min(start + _ASSIGN_CHUNK_ROWS, hi)
-            rows = augmented[: stop - start]
-            rows[:, :p] = X[start:stop]
-            np.argmin(rows @ weights, axis=1, out=labels[start:stop])
-
-    # Groups of whole blocks, so every block is computed the same way whatever n_threads.
-    group = _ASSIGN_CHUNK_ROWS * 64
-    bounds = [(lo, min(lo + group, n)) for lo in range(0, n, group)]
-    with threadpool_limits(limits=1, user_api="blas"):
-        if n_threads <= 1 or len(bounds) == 1:
-            for lo, hi in bounds:
-                assign(lo, hi)
-        else:
-            with ThreadPoolExecutor(max_workers=n_threads) as pool:
-                for future in [pool.submit(assign, lo, hi) for lo, hi in bounds]:
-                    future.result()
-    return labels
-
-
-def _weighted_sums(
-    X: np.ndarray, labels: np.ndarray, n_groups: int, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Total weight and weighted column sums of the rows of each group."""
-    totals = np.bincount(labels, weights=weights, minlength=n_groups).astype(np.float64)
-    sums = np.empty((n_groups, X.shape[1]))
-    for j in range(X.shape[1]):
-        column = X[:, j] if weights is None else X[:, j] * weights
-        sums[:, j] = np.bincount(labels, weights=column, minlength=n_groups)
-    return totals, sums
-
-
-def _weighted_lloyd(
-    points: np.ndarray,
-    weights: np.ndarray,
-    init: np.ndarray,
-    *,
-    max_iter: int,
-    tol: float,
-    n_threads: int,
-) -> np.ndarray:
-    """Weighted k-means (Lloyd) from ``init``; an empty cluster keeps its centre.
-
-    Stops after ``max_iter`` iterations, when no point changes cluster, or when the
-    squared centre shift summed over clusters falls below ``tol`` times the sum over
-    features of the weighted variance of the points.
-    """
-    centers = init.copy()
-    mean = np.average(points, axis=0, weights=weights)
-    threshold = tol * float(np.average((points - mean) ** 2, axis=0, weights=weights).sum())
-    labels = None
-    for _ in range(max_iter):
-        new_labels = _nearest_center(points, centers, n_threads)
-        if labels is not None and np.array_equal(new_labels, labels):
-            break
-        labels = new_labels
-        totals, sums = _weighted_sums(points, labels, centers.shape[0], weights)
-        filled = totals > 0
-        new_centers = centers.copy()
-        new_centers[filled] = sums[filled] / totals[filled, None]
-        shift = float(((new_centers - centers) ** 2).sum())
-        centers = new_centers
-        if shift <= threshold:
-            break
-    return centers
-
-
 def _micro_cluster_centers(
     points: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int, n_threads: int
 ) -> np.ndarray:
@@ -607,9 +505,18 @@ def _micro_cluster_centers(
             sample_weight=weights[init_idx],
             random_state=int(rng.integers(np.iinfo(np.int32).max)),
         )
-    return _weighted_lloyd(
-        points, weights, init, max_iter=_LLOYD_MAX_ITER, tol=_LLOYD_TOL, n_threads=n_threads
-    )
+    # An empty micro-cluster keeps its centre; float32 distances: a micro-cluster needs no
+    # exact boundary (the customer-level k-means assignment is exact and done elsewhere).
+    return lloyd(
+        points,
+        init,
+        sample_weight=weights,
+        max_iter=_LLOYD_MAX_ITER,
+        tol=_LLOYD_TOL,
+        relocate_empty=False,
+        exact=False,
+        n_threads=n_threads,
+    ).centers
 
 
 def two_stage_ward(
@@ -671,11 +578,14 @@ def two_stage_ward(
         centers = _micro_cluster_centers(
             points, counts.astype(np.float64), n_micro_clusters, seed, n_threads
         )
-        point_label = _nearest_center(points, centers, n_threads)
+        point_label = nearest_center(points, centers, exact=False, n_threads=n_threads).labels
 
-    labels = point_label[inverse] if covers_all else _nearest_center(X, centers, n_threads)
+    if covers_all:
+        labels = point_label[inverse]
+    else:
+        labels = nearest_center(X, centers, exact=False, n_threads=n_threads).labels
 
-    sizes, sums = _weighted_sums(X, labels, centers.shape[0])
+    sizes, sums = cluster_sums(X, labels, centers.shape[0])
     nonempty = sizes > 0
     new_index = np.cumsum(nonempty) - 1
     leaf_labels = new_index[labels].astype(np.int64)

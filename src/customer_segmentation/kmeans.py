@@ -56,6 +56,17 @@ from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
+from customer_segmentation._numeric import (
+    EXACT_BLOCK_ROWS,
+    cluster_means,
+    cluster_sums,
+    count_distinct_rows,
+    lloyd,
+    nearest_center,
+    squared_distances,
+)
+from customer_segmentation.ordering import segment_order
+
 __all__ = [
     "STRATEGY_FULL",
     "STRATEGY_SAMPLE",
@@ -72,7 +83,7 @@ STRATEGY_SAMPLE = "multistart-sample+refine"
 #: Two starts "reach the best inertia" when ``inertia <= best * (1 + INERTIA_RTOL)``.
 INERTIA_RTOL = 1e-9
 
-_CHUNK_ROWS = 8192
+_CHUNK_ROWS = EXACT_BLOCK_ROWS
 _MOVE_RTOL = 1e-12  # a Hartigan move must lower the inertia by this much, relative
 _MAX_CANONICAL_ROUNDS = 10
 
@@ -144,26 +155,6 @@ def _count_non_finite(X: np.ndarray) -> int:
     return count
 
 
-def _count_distinct_rows(X: np.ndarray, limit: int) -> int:
-    """Number of distinct rows of ``X``, counting stops at ``limit``.
-
-    Rows are scanned in order and compared with the distinct rows found so far, so the cost
-    is ``O(n * limit * p)`` in the worst case and tiny when distinct rows are plentiful.
-    """
-    found = np.empty((0, X.shape[1]), dtype=X.dtype)
-    for start in range(0, X.shape[0], _CHUNK_ROWS):
-        chunk = X[start : start + _CHUNK_ROWS]
-        chunk = chunk + 0.0  # -0.0 -> 0.0, so that np.unique agrees with ==
-        if found.shape[0]:
-            seen = (chunk[:, None, :] == found[None, :, :]).all(axis=2).any(axis=1)
-            chunk = chunk[~seen]
-        if chunk.shape[0]:
-            found = np.concatenate([found, np.unique(chunk, axis=0)])
-        if found.shape[0] >= limit:
-            return limit
-    return found.shape[0]
-
-
 def _validate_fit_input(X, n_clusters) -> tuple[np.ndarray, int]:
     n_clusters = _check_int(n_clusters, "n_clusters", minimum=1)
     X = _check_matrix(X)
@@ -175,7 +166,7 @@ def _validate_fit_input(X, n_clusters) -> tuple[np.ndarray, int]:
     n_bad = _count_non_finite(X)
     if n_bad:
         raise ValueError(f"X contains {n_bad} non-finite value(s) (NaN or infinity)")
-    n_distinct = _count_distinct_rows(X, n_clusters)
+    n_distinct = count_distinct_rows(X, enough=n_clusters)
     if n_distinct < n_clusters:
         raise ValueError(f"X has {n_distinct} distinct row(s), fewer than n_clusters={n_clusters}")
     return X, n_clusters
@@ -211,38 +202,6 @@ def _validate_labels(labels, n_samples: int, n_clusters: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _squared_distances_chunk(chunk: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Squared distances ``(k, m)`` of ``m`` rows to ``k`` centres, summed feature by feature."""
-    columns = np.ascontiguousarray(chunk.T)
-    n_rows = columns.shape[1]
-    dist = np.zeros((centers.shape[0], n_rows))
-    tmp = np.empty(n_rows)
-    for j, center in enumerate(centers):
-        row = dist[j]
-        for f, value in enumerate(center):
-            np.subtract(columns[f], value, out=tmp)
-            np.multiply(tmp, tmp, out=tmp)
-            row += tmp
-    return dist
-
-
-def _assign(X: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Nearest centre, squared distance to it, and number of rows with a tied nearest centre."""
-    n_samples = X.shape[0]
-    labels = np.empty(n_samples, dtype=np.int64)
-    min_dist = np.empty(n_samples)
-    n_ties = 0
-    for start in range(0, n_samples, _CHUNK_ROWS):
-        dist = _squared_distances_chunk(X[start : start + _CHUNK_ROWS], centers)
-        best = dist.argmin(axis=0)
-        best_dist = dist[best, np.arange(dist.shape[1])]
-        labels[start : start + _CHUNK_ROWS] = best
-        min_dist[start : start + _CHUNK_ROWS] = best_dist
-        if centers.shape[0] > 1:
-            n_ties += int(np.count_nonzero((dist == best_dist).sum(axis=0) > 1))
-    return labels, min_dist, n_ties
-
-
 def assign_nearest(X, centers, *, return_distance: bool = False):
     """Label each row with its nearest centre (squared Euclidean distance).
 
@@ -274,29 +233,8 @@ def assign_nearest(X, centers, *, return_distance: bool = False):
     """
     X = _check_matrix(X)
     centers = _validate_centers(centers, X.shape[1])
-    labels, squared_distances, _ = _assign(X, centers)
-    return (labels, squared_distances) if return_distance else labels
-
-
-def _cluster_sums(X: np.ndarray, labels: np.ndarray, n_clusters: int):
-    """Per-cluster row counts and feature sums, accumulated in row order chunk by chunk."""
-    counts = np.bincount(labels, minlength=n_clusters).astype(np.int64)
-    sums = np.zeros((n_clusters, X.shape[1]))
-    step = _CHUNK_ROWS * 8
-    for start in range(0, X.shape[0], step):
-        chunk = X[start : start + step]
-        chunk_labels = labels[start : start + step]
-        for f in range(X.shape[1]):
-            sums[:, f] += np.bincount(chunk_labels, weights=chunk[:, f], minlength=n_clusters)
-    return counts, sums
-
-
-def _cluster_means(X: np.ndarray, labels: np.ndarray, n_clusters: int):
-    """Per-cluster counts and means (rows of NaN for empty clusters)."""
-    counts, sums = _cluster_sums(X, labels, n_clusters)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = sums / counts[:, None]
-    return counts, means
+    nearest = nearest_center(X, centers)
+    return (nearest.labels, nearest.squared_distances) if return_distance else nearest.labels
 
 
 def within_cluster_sum_of_squares(X, labels, centers) -> float:
@@ -330,14 +268,6 @@ def _wcss(X: np.ndarray, labels: np.ndarray, centers: np.ndarray) -> float:
     return total
 
 
-def _canonical_order(counts: np.ndarray, centers: np.ndarray) -> np.ndarray:
-    """Old ids sorted by size descending, then centre coordinates ascending, then old id."""
-    keys = [np.arange(len(counts))]
-    keys += [centers[:, f] for f in range(centers.shape[1] - 1, -1, -1)]
-    keys.append(-counts)
-    return np.lexsort(keys)
-
-
 def canonical_relabel(labels, X, n_clusters) -> tuple[np.ndarray, np.ndarray]:
     """Renumber clusters in a canonical order that does not depend on how they were found.
 
@@ -366,42 +296,11 @@ def canonical_relabel(labels, X, n_clusters) -> tuple[np.ndarray, np.ndarray]:
     n_clusters = _check_int(n_clusters, "n_clusters", minimum=1)
     X = _check_matrix(X)
     labels = _validate_labels(labels, X.shape[0], n_clusters)
-    counts, centroids = _cluster_means(X, labels, n_clusters)
-    order = _canonical_order(counts, np.nan_to_num(centroids, nan=0.0)).astype(np.int64)
+    counts, centroids = cluster_means(X, labels, n_clusters)
+    order = segment_order(counts, np.nan_to_num(centroids, nan=0.0)).astype(np.int64)
     inverse = np.empty(n_clusters, dtype=np.int64)
     inverse[order] = np.arange(n_clusters)
     return inverse[labels], order
-
-
-def _lloyd_until_stable(
-    X: np.ndarray, centers: np.ndarray, max_iter: int, labels: np.ndarray | None = None
-):
-    """Deterministic Lloyd steps until the labels stop changing.
-
-    Starts from ``labels`` when given (and no cluster is empty in them), otherwise from the
-    nearest-centre labels of ``centers``. An empty cluster is re-seeded with the row farthest
-    from its nearest centre (lowest row index on ties), as scikit-learn does. Returns
-    ``(labels, centers, counts, n_ties)`` with ``labels == assign_nearest(X, centers)`` and
-    ``n_ties`` the number of rows tied between nearest centres; ``centers`` are the member
-    means unless ``max_iter`` steps were not enough.
-    """
-    n_clusters = centers.shape[0]
-    min_dist = None
-    if labels is None or np.bincount(labels, minlength=n_clusters).min() == 0:
-        labels, min_dist, n_ties = _assign(X, centers)
-    for _ in range(max_iter):
-        counts, means = _cluster_means(X, labels, n_clusters)
-        empty = np.flatnonzero(counts == 0)
-        if empty.size:
-            far = np.argsort(-min_dist, kind="stable")[: empty.size]
-            means[empty] = X[far]
-        new_labels, min_dist, n_ties = _assign(X, means)
-        centers = means
-        if empty.size == 0 and np.array_equal(new_labels, labels):
-            return labels, centers, counts, n_ties
-        labels = new_labels
-    counts = np.bincount(labels, minlength=n_clusters).astype(np.int64)
-    return labels, centers, counts, n_ties
 
 
 def _finalize(X: np.ndarray, centers: np.ndarray, labels: np.ndarray | None, max_iter: int):
@@ -412,12 +311,13 @@ def _finalize(X: np.ndarray, centers: np.ndarray, labels: np.ndarray | None, max
     nearest-centre labels agree.
     """
     for _ in range(_MAX_CANONICAL_ROUNDS):
-        labels, centers, counts, n_ties = _lloyd_until_stable(X, centers, max_iter, labels)
-        order = _canonical_order(counts, centers)
+        fit = lloyd(X, centers, max_iter=max_iter, labels=labels)
+        labels, centers = fit.labels, fit.centers
+        order = segment_order(fit.sizes, centers)
         inverse = np.empty_like(order)
         inverse[order] = np.arange(order.size)
         labels, centers = inverse[labels], centers[order]
-        if n_ties == 0 or np.array_equal(labels, _assign(X, centers)[0]):
+        if fit.n_ties == 0 or np.array_equal(labels, nearest_center(X, centers).labels):
             break
         labels = None
     return labels, centers
@@ -481,7 +381,7 @@ def _hartigan_refine(X: np.ndarray, labels: np.ndarray, n_clusters: int, max_pas
     Returns the new labels (a copy).
     """
     labels = labels.astype(np.int64, copy=True)
-    counts, sums = _cluster_sums(X, labels, n_clusters)
+    counts, sums = cluster_sums(X, labels, n_clusters)
     if n_clusters == 1 or counts.min() == 0:
         return labels
     counts = counts.astype(np.float64)
@@ -489,7 +389,7 @@ def _hartigan_refine(X: np.ndarray, labels: np.ndarray, n_clusters: int, max_pas
         candidates, gains = [], []
         for start in range(0, X.shape[0], _CHUNK_ROWS):
             own = labels[start : start + _CHUNK_ROWS]
-            dist = _squared_distances_chunk(X[start : start + _CHUNK_ROWS], sums / counts[:, None])
+            dist = squared_distances(X[start : start + _CHUNK_ROWS], sums / counts[:, None])
             cols = np.arange(own.size)
             n_own = counts[own]
             with np.errstate(divide="ignore"):
@@ -575,7 +475,7 @@ def _multistart(
     inertias : list of float
         The inertia of every start, in start order.
     """
-    n_fine = min(oversample * n_clusters, _count_distinct_rows(X, oversample * n_clusters))
+    n_fine = min(oversample * n_clusters, count_distinct_rows(X, enough=oversample * n_clusters))
     if n_fine <= n_clusters:
         n_init, n_merge_init = n_init + n_merge_init, 0
     inits = [("given", centers, 0) for centers in init_center_sets]
@@ -593,7 +493,7 @@ def _multistart(
         if np.bincount(labels, minlength=n_clusters).min() == 0:
             continue  # scikit-learn relocates empty clusters, so this is only a safeguard
         labels = _hartigan_refine(X, labels, n_clusters, max_passes=max_iter)
-        _, centers = _cluster_means(X, labels, n_clusters)
+        _, centers = cluster_means(X, labels, n_clusters)
         inertia = _wcss(X, labels, centers)
         inertias.append(inertia)
         if any(abs(inertia - b.inertia) <= INERTIA_RTOL * b.inertia for b in best):
@@ -681,20 +581,142 @@ def fit_best_kmeans(
     """
     started = time.perf_counter()
     X, n_clusters = _validate_fit_input(X, n_clusters)
-    random_state = _check_int(random_state, "random_state", minimum=0)
-    n_init = _check_int(n_init, "n_init", minimum=0)
-    n_merge_init = _check_int(n_merge_init, "n_merge_init", minimum=0)
-    oversample = _check_int(oversample, "oversample", minimum=1)
-    n_refine = _check_int(n_refine, "n_refine", minimum=1)
-    if search_threads is not None:
-        search_threads = _check_int(search_threads, "search_threads", minimum=1)
-    max_iter = _check_int(max_iter, "max_iter", minimum=1)
-    large_n_threshold = _check_int(large_n_threshold, "large_n_threshold", minimum=1)
-    sample_size = _check_int(sample_size, "sample_size", minimum=1)
+    options = _check_options(
+        n_features=X.shape[1],
+        n_clusters=n_clusters,
+        random_state=random_state,
+        n_init=n_init,
+        init_center_sets=init_center_sets,
+        max_iter=max_iter,
+        tol=tol,
+        large_n_threshold=large_n_threshold,
+        sample_size=sample_size,
+        n_merge_init=n_merge_init,
+        oversample=oversample,
+        n_refine=n_refine,
+        search_threads=search_threads,
+    )
+    sample_seq, starts_seq = np.random.SeedSequence(options.random_state).spawn(2)
+    seeds = starts_seq.generate_state(options.n_init + options.n_merge_init).astype(np.int64)
+    strategy, rows = _search_rows(X.shape[0], n_clusters, options, sample_seq)
+    X_search = X if rows is None else _checked_sample(X, rows, n_clusters)
+    start_centers, start_labels, inertias = _search(
+        X, X_search, n_clusters, strategy=strategy, seeds=seeds, options=options
+    )
+    del X_search
+    labels, centers = _finalize(X, start_centers, start_labels, options.max_iter)
+    del start_centers, start_labels
+    best_inertia = min(inertias)
+    return KMeansResult(
+        labels=labels,
+        centers=centers,
+        inertia=within_cluster_sum_of_squares(X, labels, centers),
+        n_starts=len(options.center_sets) + options.n_init + options.n_merge_init,
+        n_starts_at_best=sum(v <= best_inertia * (1 + INERTIA_RTOL) for v in inertias),
+        strategy=strategy,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _search(
+    X: np.ndarray,
+    X_search: np.ndarray,
+    n_clusters: int,
+    *,
+    strategy: str,
+    seeds: np.ndarray,
+    options: _FitOptions,
+) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Every start on ``X_search``, then (large-n strategy) refinement on all rows of ``X``.
+
+    Returns the centres and labels the polish starts from, and the inertia of every start.
+    """
+    with warnings.catch_warnings():
+        # k-means++ on data with few distinct rows may warn about duplicate centres.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with threadpool_limits(limits=options.search_threads, user_api="openmp"):
+            best, inertias = _multistart(
+                X_search,
+                n_clusters,
+                seeds=seeds,
+                n_init=options.n_init,
+                n_merge_init=options.n_merge_init,
+                oversample=options.oversample,
+                init_center_sets=options.center_sets,
+                max_iter=options.max_iter,
+                tol=options.tol,
+                n_keep=options.n_refine if strategy == STRATEGY_SAMPLE else 1,
+            )
+        if strategy == STRATEGY_SAMPLE:
+            start_centers, start_labels = _refine_on_all_rows(X, best, options.max_iter)
+        else:
+            start_centers, start_labels = best[0].centers, best[0].labels
+        del best
+    return start_centers, start_labels, inertias
+
+
+@dataclass(frozen=True)
+class _FitOptions:
+    """The checked options of :func:`fit_best_kmeans` (see its parameters)."""
+
+    random_state: int
+    n_init: int
+    n_merge_init: int
+    oversample: int
+    n_refine: int
+    search_threads: int | None
+    max_iter: int
+    tol: float
+    large_n_threshold: int
+    sample_size: int
+    center_sets: list[np.ndarray]
+
+
+def _check_options(
+    *,
+    n_features: int,
+    n_clusters: int,
+    random_state,
+    n_init,
+    init_center_sets,
+    max_iter,
+    tol,
+    large_n_threshold,
+    sample_size,
+    n_merge_init,
+    oversample,
+    n_refine,
+    search_threads,
+) -> _FitOptions:
+    """Check the options of :func:`fit_best_kmeans`; raise a message naming the bad one."""
     if not tol >= 0:
         raise ValueError(f"tol must be >= 0, got {tol}")
+    options = _FitOptions(
+        random_state=_check_int(random_state, "random_state", minimum=0),
+        n_init=_check_int(n_init, "n_init", minimum=0),
+        n_merge_init=_check_int(n_merge_init, "n_merge_init", minimum=0),
+        oversample=_check_int(oversample, "oversample", minimum=1),
+        n_refine=_check_int(n_refine, "n_refine", minimum=1),
+        search_threads=(
+            None
+            if search_threads is None
+            else _check_int(search_threads, "search_threads", minimum=1)
+        ),
+        max_iter=_check_int(max_iter, "max_iter", minimum=1),
+        tol=tol,
+        large_n_threshold=_check_int(large_n_threshold, "large_n_threshold", minimum=1),
+        sample_size=_check_int(sample_size, "sample_size", minimum=1),
+        center_sets=_check_center_sets(init_center_sets, n_clusters, n_features),
+    )
+    if options.n_init + options.n_merge_init + len(options.center_sets) == 0:
+        raise ValueError("no starts: n_init + n_merge_init + len(init_center_sets) is 0")
+    return options
+
+
+def _check_center_sets(init_center_sets, n_clusters: int, n_features: int) -> list[np.ndarray]:
+    """Each caller centre set as a finite float64 ``(n_clusters, n_features)`` array."""
     center_sets = [
-        _validate_centers(c, X.shape[1], f"init_center_sets[{i}]")
+        _validate_centers(c, n_features, f"init_center_sets[{i}]")
         for i, c in enumerate(init_center_sets)
     ]
     for i, c in enumerate(center_sets):
@@ -702,75 +724,48 @@ def fit_best_kmeans(
             raise ValueError(
                 f"init_center_sets[{i}] has {c.shape[0]} centres, expected {n_clusters}"
             )
-    if n_init + n_merge_init + len(center_sets) == 0:
-        raise ValueError("no starts: n_init + n_merge_init + len(init_center_sets) is 0")
+    return center_sets
 
-    seed_seq = np.random.SeedSequence(random_state)
-    sample_seq, starts_seq = seed_seq.spawn(2)
-    seeds = starts_seq.generate_state(n_init + n_merge_init).astype(np.int64)
 
-    n_samples = X.shape[0]
-    if n_samples > large_n_threshold and sample_size < n_samples:
-        strategy = STRATEGY_SAMPLE
-        rng = np.random.default_rng(sample_seq)
-        rows = np.sort(rng.choice(n_samples, size=max(sample_size, n_clusters), replace=False))
-        X_search = X[rows]
-        if _count_distinct_rows(X_search, n_clusters) < n_clusters:
-            raise ValueError(
-                f"the {X_search.shape[0]}-row sample has fewer than n_clusters={n_clusters} "
-                "distinct rows; increase sample_size"
-            )
-    else:
-        strategy = STRATEGY_FULL
-        X_search = X
+def _search_rows(
+    n_samples: int, n_clusters: int, options: _FitOptions, sample_seq: np.random.SeedSequence
+) -> tuple[str, np.ndarray | None]:
+    """The strategy, and the sorted rows of the seeded search sample (``None``: all rows)."""
+    if n_samples <= options.large_n_threshold or options.sample_size >= n_samples:
+        return STRATEGY_FULL, None
+    rng = np.random.default_rng(sample_seq)
+    size = max(options.sample_size, n_clusters)
+    return STRATEGY_SAMPLE, np.sort(rng.choice(n_samples, size=size, replace=False))
 
-    with warnings.catch_warnings():
-        # k-means++ on data with few distinct rows may warn about duplicate centres.
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        with threadpool_limits(limits=search_threads, user_api="openmp"):
-            best, inertias = _multistart(
-                X_search,
-                n_clusters,
-                seeds=seeds,
-                n_init=n_init,
-                n_merge_init=n_merge_init,
-                oversample=oversample,
-                init_center_sets=center_sets,
-                max_iter=max_iter,
-                tol=tol,
-                n_keep=n_refine if strategy == STRATEGY_SAMPLE else 1,
-            )
-        del X_search
-        if strategy == STRATEGY_SAMPLE:
-            # Lloyd on all rows from each candidate; tol=0 runs until the labels are stable.
-            # A later candidate wins only if clearly (INERTIA_RTOL) better. Hartigan moves
-            # then settle the boundary rows, so that nearby Lloyd fixed points reached from
-            # different samples end in the same partition.
-            refined = None
-            for candidate in best:
-                full = _lloyd_sklearn(
-                    X, n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0
-                )
-                if refined is None or full.inertia_ < refined.inertia_ * (1 - INERTIA_RTOL):
-                    refined = full
-                del full
-            start_labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
-            start_centers = refined.cluster_centers_
-            del refined
-        else:
-            start_centers, start_labels = best[0].centers, best[0].labels
-        del best
 
-    start_labels = start_labels.astype(np.int64, copy=False)
-    labels, centers = _finalize(X, start_centers, start_labels, max_iter)
-    del start_centers, start_labels
-    best_inertia = min(inertias)
-    return KMeansResult(
-        labels=labels,
-        centers=centers,
-        inertia=within_cluster_sum_of_squares(X, labels, centers),
-        n_starts=len(center_sets) + n_init + n_merge_init,
-        n_starts_at_best=sum(v <= best_inertia * (1 + INERTIA_RTOL) for v in inertias),
-        strategy=strategy,
-        seconds=time.perf_counter() - started,
-    )
+def _checked_sample(X: np.ndarray, rows: np.ndarray, n_clusters: int) -> np.ndarray:
+    """``X[rows]``; ``ValueError`` when the sample has fewer than ``n_clusters`` distinct rows."""
+    X_search = X[rows]
+    if count_distinct_rows(X_search, enough=n_clusters) < n_clusters:
+        raise ValueError(
+            f"the {X_search.shape[0]}-row sample has fewer than n_clusters={n_clusters} "
+            "distinct rows; increase sample_size"
+        )
+    return X_search
+
+
+def _refine_on_all_rows(
+    X: np.ndarray, candidates: Sequence[_Start], max_iter: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Large-n strategy: the best sample optimum after Lloyd and Hartigan moves on all rows.
+
+    Lloyd (scikit-learn, ``tol=0``: until the labels are stable) runs on all rows from each
+    candidate's centres; a later candidate wins only if clearly (``INERTIA_RTOL``) better.
+    Hartigan moves then settle the boundary rows, so that nearby Lloyd fixed points reached
+    from different samples end in the same partition. Returns the winner's scikit-learn
+    centres and its labels after the moves (int64).
+    """
+    n_clusters = candidates[0].centers.shape[0]
+    refined = None
+    for candidate in candidates:
+        full = _lloyd_sklearn(X, n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0)
+        if refined is None or full.inertia_ < refined.inertia_ * (1 - INERTIA_RTOL):
+            refined = full
+        del full
+    labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
+    return refined.cluster_centers_, labels.astype(np.int64, copy=False)

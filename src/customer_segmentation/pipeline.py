@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from customer_segmentation import hierarchical, kmeans
+from customer_segmentation._numeric import count_distinct_rows
 from customer_segmentation.ordering import segment_order, stable_segment_ids, weighted_centers
 from customer_segmentation.tables import (
     CUSTOMER_ORDER,
@@ -71,35 +73,30 @@ def _log(step: str, message: str) -> None:
     print(line, flush=True)
 
 
-def count_distinct_rows(X: np.ndarray, *, enough: int | None = None) -> int:
-    """Number of distinct rows of ``X``, or any number >= ``enough`` once that is certain.
-
-    Checks growing prefixes first so a large matrix with many distinct rows is not sorted whole.
+def _check_counts(
+    n: int, count_distinct: Callable[[int], int], n_segments: int, source: str
+) -> None:
+    """Raise ``SegmentationInputError`` unless ``n`` customers, ``count_distinct(n_segments)``
+    of them distinct, can be split into ``n_segments`` (distinct rows counted only if needed).
     """
-    X = np.ascontiguousarray(X)
-    rows = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
-    size = min(len(rows), 50_000)
-    while True:
-        distinct = len(np.unique(rows[:size]))
-        if (enough is not None and distinct >= enough) or size >= len(rows):
-            return distinct
-        size = min(len(rows), size * 8)
-
-
-def check_segmentable(X: np.ndarray, n_segments: int, source: str) -> None:
-    """Raise ``SegmentationInputError`` when ``X`` cannot be split into ``n_segments``."""
-    n = X.shape[0]
     if n < n_segments:
         raise SegmentationInputError(
             f"customers input {source}: {n} valid customers, fewer than n_segments = "
             f"{n_segments}; supply more customers or lower n_segments"
         )
-    distinct = count_distinct_rows(X, enough=n_segments)
+    distinct = count_distinct(n_segments)
     if distinct < n_segments:
         raise SegmentationInputError(
             f"customers input {source}: only {distinct} distinct customers (by their features) "
             f"among {n} valid customers, fewer than n_segments = {n_segments}; lower n_segments"
         )
+
+
+def check_segmentable(X: np.ndarray, n_segments: int, source: str) -> None:
+    """Raise ``SegmentationInputError`` when ``X`` cannot be split into ``n_segments``."""
+    _check_counts(
+        X.shape[0], lambda enough: count_distinct_rows(X, enough=enough), n_segments, source
+    )
 
 
 def runs_distributed(table: object, spark_collect_max_rows: int | None) -> bool:
@@ -117,38 +114,41 @@ def _check_segmentable_spark(
 ) -> int:
     """:func:`check_segmentable` computed by Spark; returns the number of customers."""
     n = count_rows(table)
-    if n < n_segments:
-        raise SegmentationInputError(
-            f"customers input {source}: {n} valid customers, fewer than n_segments = "
-            f"{n_segments}; supply more customers or lower n_segments"
-        )
-    distinct = table.select(*features).distinct().limit(n_segments).count()
-    if distinct < n_segments:
-        raise SegmentationInputError(
-            f"customers input {source}: only {distinct} distinct customers (by their features) "
-            f"among {n} valid customers, fewer than n_segments = {n_segments}; lower n_segments"
-        )
+    _check_counts(
+        n,
+        lambda enough: table.select(*features).distinct().limit(enough).count(),
+        n_segments,
+        source,
+    )
     return n
 
 
-def _ward_leaves_spark(
-    features_table: object,
-    features: Sequence[str],
-    *,
-    n_segments: int,
-    exact_max_rows: int,
-    n_micro_clusters: int,
-    random_state: int,
-    source: str,
-) -> object:
+@dataclass(frozen=True)
+class _LeafPlan:
+    """How :func:`ward_leaves` groups the customers (see its parameters).
+
+    ``min_segments`` is the number of distinct customers the input needs: ``n_segments``, or 2
+    for ``n_segments: auto``.
+    """
+
+    min_segments: int
+    exact_max_rows: int
+    n_micro_clusters: int
+    random_state: int
+    micro_sample_size: int
+    source: str
+
+
+def _ward_leaves_spark(features_table: object, features: Sequence[str], plan: _LeafPlan) -> object:
+    """:func:`ward_leaves` computed by Spark: row numbers, or pyspark.ml micro-clusters."""
     from pyspark.sql import Window  # noqa: PLC0415
     from pyspark.sql import functions as F  # noqa: PLC0415
 
     from customer_segmentation.spark_backend import micro_cluster_leaves  # noqa: PLC0415
 
     started = time.perf_counter()
-    n = _check_segmentable_spark(features_table, features, n_segments, source)
-    if n <= exact_max_rows:
+    n = _check_segmentable_spark(features_table, features, plan.min_segments, plan.source)
+    if n <= plan.exact_max_rows:
         leaves = features_table.select(
             "customer_id",
             (F.row_number().over(Window.orderBy(customer_order_column(features_table))) - 1)
@@ -158,9 +158,9 @@ def _ward_leaves_spark(
         strategy = "exact (one leaf per customer)"
     else:
         leaves = micro_cluster_leaves(
-            features_table, features, n_micro_clusters, random_state=random_state
+            features_table, features, plan.n_micro_clusters, random_state=plan.random_state
         )
-        strategy = f"two-stage (pyspark.ml, up to {n_micro_clusters} micro-clusters)"
+        strategy = f"two-stage (pyspark.ml, up to {plan.n_micro_clusters} micro-clusters)"
     _log(
         "ward_leaves",
         f"{n:,} customers x {len(features)} features (Spark) -> {strategy} "
@@ -198,46 +198,55 @@ def ward_leaves(
     ``features_table`` is one. Empty in a scoring build (``run_table`` says so).
     """
     if _scoring(run_table):
-        from customer_segmentation.versioning import key_dtype_empty  # noqa: PLC0415
-
         _log("ward_leaves", "skipped: this build scores with a stored model version")
-        empty = pd.DataFrame(
-            {
-                "customer_id": key_dtype_empty(features_table),
-                "ward_leaf_id": np.zeros(0, dtype=np.int64),
-            }
-        )
-        if is_spark_frame(features_table):
-            return (
-                features_table.select("customer_id")
-                .limit(0)
-                .selectExpr("customer_id", "cast(0 as bigint) as ward_leaf_id")
-            )
-        return empty
+        return _empty_leaves(features_table)
+    plan = _LeafPlan(
+        min_segments=2 if n_segments is None else n_segments,
+        exact_max_rows=exact_max_rows,
+        n_micro_clusters=n_micro_clusters,
+        random_state=random_state,
+        micro_sample_size=micro_sample_size,
+        source=source,
+    )
     if runs_distributed(features_table, spark_collect_max_rows):
-        return _ward_leaves_spark(
-            features_table,
-            features,
-            n_segments=n_segments,
-            exact_max_rows=exact_max_rows,
-            n_micro_clusters=n_micro_clusters,
-            random_state=random_state,
-            source=source,
+        return _ward_leaves_spark(features_table, features, plan)
+    return _ward_leaves_local(features_table, features, plan)
+
+
+def _empty_leaves(features_table: object) -> object:
+    """ward_leaves' columns without rows (a scoring build), typed like the input's key."""
+    if is_spark_frame(features_table):
+        return (
+            features_table.select("customer_id")
+            .limit(0)
+            .selectExpr("customer_id", "cast(0 as bigint) as ward_leaf_id")
         )
+    from customer_segmentation.versioning import key_dtype_empty  # noqa: PLC0415
+
+    return pd.DataFrame(
+        {
+            "customer_id": key_dtype_empty(features_table),
+            "ward_leaf_id": np.zeros(0, dtype=np.int64),
+        }
+    )
+
+
+def _ward_leaves_local(features_table: object, features: Sequence[str], plan: _LeafPlan) -> object:
+    """:func:`ward_leaves` on the customers fetched to numpy (DuckDB, pandas, small Spark)."""
     started = time.perf_counter()
     customer_ids, X = fetch_matrix(
         features_table, features, customer_order_column(features_table), key="customer_id"
     )
-    check_segmentable(X, 2 if n_segments is None else n_segments, source)
-    if X.shape[0] <= exact_max_rows:
+    check_segmentable(X, plan.min_segments, plan.source)
+    if X.shape[0] <= plan.exact_max_rows:
         leaf_ids = np.arange(X.shape[0], dtype=np.int64)
         strategy = "exact (one leaf per customer)"
     else:
         two_stage = hierarchical.two_stage_ward(
             X,
-            n_micro_clusters=n_micro_clusters,
-            random_state=random_state,
-            sample_size=micro_sample_size,
+            n_micro_clusters=plan.n_micro_clusters,
+            random_state=plan.random_state,
+            sample_size=plan.micro_sample_size,
         )
         leaf_ids = np.asarray(two_stage.leaf_labels, dtype=np.int64)
         strategy = f"two-stage ({len(np.unique(leaf_ids))} micro-clusters)"
@@ -261,6 +270,13 @@ def _leaf_matrix(
     if not np.array_equal(np.asarray(leaf_ids, dtype=np.int64), expected):
         raise ValueError("ward leaf ids must be 0..m-1 without gaps")
     return np.asarray(leaf_ids, dtype=np.int64), np.asarray(sizes, dtype=np.int64), X
+
+
+def _linkage_from_table(merges_table: object) -> np.ndarray:
+    """The SciPy-format linkage matrix of a ward_merges table, in merge order."""
+    merge_columns = ["left_node", "right_node", "height", "size"]
+    merges = fetch_columns(merges_table, merge_columns, "merge_step")
+    return np.column_stack([np.asarray(merges[c], dtype=np.float64) for c in merge_columns])
 
 
 MERGE_COLUMNS = {
@@ -312,9 +328,7 @@ def ward_leaf_segments(
             "ward_leaf_segments", {"ward_leaf_id": "int64", "ward_segment_id": "int64"}, leaf_table
         )
     _, sizes, X = _leaf_matrix(leaf_table, features)
-    merge_columns = ["left_node", "right_node", "height", "size"]
-    merges = fetch_columns(merges_table, merge_columns, "merge_step")
-    Z = np.column_stack([np.asarray(merges[c], dtype=np.float64) for c in merge_columns])
+    Z = _linkage_from_table(merges_table)
     if not 1 <= n_segments <= X.shape[0]:
         raise SegmentationInputError(
             f"n_segments = {n_segments} but the Ward tree has {X.shape[0]} leaves"
@@ -387,16 +401,7 @@ def kmeans_fit(
 
         run = versioning.read_run(run_table)
         if run.scoring:
-            tables = {k: to_pandas(v) for k, v in (history_tables or {}).items()}
-            frame = versioning.stored_fit_frame(
-                tables["centres"],
-                tables["versions"],
-                tables["segments"],
-                run.model_version,
-                features,
-            )
-            _log("kmeans_fit", f"no fit: scoring with model version {run.model_version}")
-            return like_input(frame, features_table)
+            return _stored_kmeans_fit(run, history_tables, features, features_table)
     if runs_distributed(features_table, spark_collect_max_rows):
         return _kmeans_fit_spark(
             features_table,
@@ -410,20 +415,12 @@ def kmeans_fit(
         features_table, features, customer_order_column(features_table), key="customer_id"
     )
     check_segmentable(X, n_segments, source)
-    # The Ward solution's centres are a strong, deterministic starting point.
-    _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
-    leaf_segments = fetch_columns(leaf_segments_table, ["ward_segment_id"], "ward_leaf_id")
-    ward_labels = np.asarray(leaf_segments["ward_segment_id"], dtype=np.int64) - 1
-    _, ward_centers = weighted_centers(ward_labels, leaf_X, n_segments, leaf_sizes)
-    start_sets = [ward_centers]
-    # The best partition k_selection found at this k: starting from it, the search cannot
-    # end above that partition's inertia (on the rows it searches).
-    known = best_known_centers(k_selection_table, features, n_segments)
-    if known is not None:
-        start_sets.append(known)
+    start_sets = _kmeans_start_sets(
+        leaf_table, leaf_segments_table, k_selection_table, features, n_segments
+    )
     # Announce the search before it runs: on millions of rows it is the longest step.
     plan = "sample then refine" if X.shape[0] > large_n_threshold else "all rows"
-    given = "1 Ward-seeded" + (" + 1 k_selection-seeded" if known is not None else "")
+    given = "1 Ward-seeded" + (" + 1 k_selection-seeded" if len(start_sets) > 1 else "")
     _log(
         "kmeans_fit",
         f"searching k={n_segments} on {X.shape[0]:,} customers ({plan}): {given} + "
@@ -439,13 +436,60 @@ def kmeans_fit(
         large_n_threshold=large_n_threshold,
         sample_size=sample_size,
     )
-    # Number the segments by the stable-id rule; centre row i becomes segment i + 1.
+    frame, centers = _fit_result_frame(result, features, n_segments, random_state)
+    frame = _with_segment_identity(frame, features, customer_ids, X, centers, run, history_tables)
+    return like_input(frame, features_table)
+
+
+def _stored_kmeans_fit(
+    run: object, history_tables: dict | None, features: Sequence[str], template: object
+) -> object:
+    """kmeans_fit of a scoring build: the stored model version's centres, nothing fitted."""
+    from customer_segmentation import versioning  # noqa: PLC0415
+
+    tables = {k: to_pandas(v) for k, v in (history_tables or {}).items()}
+    frame = versioning.stored_fit_frame(
+        tables["centres"], tables["versions"], tables["segments"], run.model_version, features
+    )
+    _log("kmeans_fit", f"no fit: scoring with model version {run.model_version}")
+    return like_input(frame, template)
+
+
+def _kmeans_start_sets(
+    leaf_table: object,
+    leaf_segments_table: object,
+    k_selection_table: object | None,
+    features: Sequence[str],
+    n_segments: int,
+) -> list[np.ndarray]:
+    """The given starts of the k-means search: the Ward cut's centres, then k_selection's best.
+
+    The Ward solution's centres are a strong, deterministic starting point. From the best
+    partition k_selection found at this k (when it scored this k), the search cannot end above
+    that partition's inertia (on the rows it searches).
+    """
+    _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
+    leaf_segments = fetch_columns(leaf_segments_table, ["ward_segment_id"], "ward_leaf_id")
+    ward_labels = np.asarray(leaf_segments["ward_segment_id"], dtype=np.int64) - 1
+    _, ward_centers = weighted_centers(ward_labels, leaf_X, n_segments, leaf_sizes)
+    known = best_known_centers(k_selection_table, features, n_segments)
+    return [ward_centers] if known is None else [ward_centers, known]
+
+
+def _fit_result_frame(
+    result: kmeans.KMeansResult, features: Sequence[str], n_segments: int, random_state: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The kmeans_fit frame of a numpy fit, segments numbered by the stable-id rule.
+
+    Centre row ``i`` of the stable order becomes segment ``i + 1``. Returns the frame and the
+    centres in that order.
+    """
     sizes = np.bincount(result.labels, minlength=n_segments)
     order = segment_order(sizes, result.centers)
     centers, sizes = result.centers[order], sizes[order]
     _log(
         "kmeans_fit",
-        f"{X.shape[0]:,} customers, k={n_segments}: inertia {result.inertia:,.2f}, "
+        f"{result.labels.shape[0]:,} customers, k={n_segments}: inertia {result.inertia:,.2f}, "
         f"{result.n_starts_at_best}/{result.n_starts} starts reached it, "
         f"strategy {result.strategy}, {result.seconds:.2f}s",
     )
@@ -460,8 +504,7 @@ def kmeans_fit(
         seconds=result.seconds,
         random_state=random_state,
     )
-    frame = _with_segment_identity(frame, features, customer_ids, X, centers, run, history_tables)
-    return like_input(frame, features_table)
+    return frame, centers
 
 
 def _with_segment_identity(
@@ -665,24 +708,9 @@ def kmeans_assignments(
     (standardised units). A Spark DataFrame above ``spark_collect_max_rows`` rows is scored by
     Spark itself (one distance expression per centre).
     """
-    started = time.perf_counter()
     if runs_distributed(features_table, spark_collect_max_rows):
-        from customer_segmentation.spark_backend import assign_nearest_spark  # noqa: PLC0415
-
-        ids, centers = fetch_matrix(
-            fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
-        )
-        _log("kmeans_assignments", f"{len(centers)} centres, scored in Spark")
-        return assign_nearest_spark(
-            features_table,
-            features,
-            centers,
-            key="customer_id",
-            label_column="kmeans_segment_id",
-            distance_column="distance_to_center",
-            labels=[int(i) for i in ids],
-            keep=[c for c in [customer_order_column(features_table)] if c == CUSTOMER_ORDER],
-        )
+        return _kmeans_assignments_spark(features_table, fit_table, features)
+    started = time.perf_counter()
     order = customer_order_column(features_table)
     fetched = fetch_columns(features_table, ["customer_id", *features], order)
     X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
@@ -707,6 +735,28 @@ def kmeans_assignments(
     if order == CUSTOMER_ORDER:
         frame.insert(1, CUSTOMER_ORDER, np.asarray(fetched[CUSTOMER_ORDER], dtype=np.int64))
     return like_input(frame, features_table)
+
+
+def _kmeans_assignments_spark(
+    features_table: object, fit_table: object, features: Sequence[str]
+) -> object:
+    """:func:`kmeans_assignments` scored by Spark (one distance expression per centre)."""
+    from customer_segmentation.spark_backend import assign_nearest_spark  # noqa: PLC0415
+
+    ids, centers = fetch_matrix(
+        fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
+    )
+    _log("kmeans_assignments", f"{len(centers)} centres, scored in Spark")
+    return assign_nearest_spark(
+        features_table,
+        features,
+        centers,
+        key="customer_id",
+        label_column="kmeans_segment_id",
+        distance_column="distance_to_center",
+        labels=[int(i) for i in ids],
+        keep=[c for c in [customer_order_column(features_table)] if c == CUSTOMER_ORDER],
+    )
 
 
 def segment_names(
@@ -826,17 +876,11 @@ def k_selection(
             f"k range {min_k}..{max_k} is empty or starts below 2; set k_selection_min_k >= 2 "
             "and k_selection_max_k >= k_selection_min_k"
         )
-    source = features_table
-    if runs_distributed(features_table, spark_collect_max_rows):
-        source = _spark_sample(
-            features_table, sample_size, random_state, count_rows(features_table)
-        )
-    _, X = fetch_matrix(source, features, customer_order_column(source))
-    X = X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
+    X = _k_selection_sample(
+        features_table, features, sample_size, random_state, spark_collect_max_rows
+    )
     _, leaf_sizes, leaf_X = _leaf_matrix(leaf_table, features)
-    merge_columns = ["left_node", "right_node", "height", "size"]
-    merges = fetch_columns(merges_table, merge_columns, "merge_step")
-    Z = np.column_stack([np.asarray(merges[c], dtype=np.float64) for c in merge_columns])
+    Z = _linkage_from_table(merges_table)
     top = min(max_k, count_distinct_rows(X, enough=max_k), leaf_X.shape[0])
     if top < min_k:
         raise SegmentationInputError(
@@ -845,10 +889,9 @@ def k_selection(
         )
     ks = list(range(min_k, top + 1))
     # The Ward cut at each k is a strong deterministic start for that k's k-means search.
-    ward_starts = {}
-    for k in ks:
-        labels = hierarchical.cut_linkage(Z, k)
-        ward_starts[k] = weighted_centers(labels, leaf_X, k, leaf_sizes)[1]
+    ward_starts = {
+        k: weighted_centers(hierarchical.cut_linkage(Z, k), leaf_X, k, leaf_sizes)[1] for k in ks
+    }
     table = quality.k_selection_table(
         X,
         Z,
@@ -861,23 +904,54 @@ def k_selection(
         features=features,
     )
     chosen = quality.choose_k(table)
-    table["sample_rows"] = int(X.shape[0])
-    table["silhouette_sample_rows"] = int(min(X.shape[0], silhouette_sample_size))
+    table = _with_k_selection_columns(table, X.shape[0], silhouette_sample_size, chosen)
+    favoured = "; ".join(
+        f"k={k}: {f}" for k, f in zip(table["n_clusters"], table["favoured_by"], strict=True) if f
+    )
+    _log(
+        "k_selection",
+        f"k {min_k}..{top} on {X.shape[0]:,} customers: favoured {favoured}"
+        f"; auto picks k={chosen}; {time.perf_counter() - started:.2f}s",
+    )
+    return like_input(table, features_table)
+
+
+def _k_selection_sample(
+    features_table: object,
+    features: Sequence[str],
+    sample_size: int,
+    random_state: int,
+    spark_collect_max_rows: int | None,
+) -> np.ndarray:
+    """The seeded sample of customers k_selection scores (:func:`quality.seeded_sample_rows`).
+
+    A Spark DataFrame above ``spark_collect_max_rows`` rows is thinned on Spark first
+    (:func:`_spark_sample`), so that only about 1.2 x ``sample_size`` rows reach the driver.
+    """
+    from customer_segmentation import quality  # noqa: PLC0415
+
+    source = features_table
+    if runs_distributed(features_table, spark_collect_max_rows):
+        source = _spark_sample(
+            features_table, sample_size, random_state, count_rows(features_table)
+        )
+    _, X = fetch_matrix(source, features, customer_order_column(source))
+    return X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
+
+
+def _with_k_selection_columns(
+    table: pd.DataFrame, sample_rows: int, silhouette_sample_size: int, chosen: int
+) -> pd.DataFrame:
+    """k_selection's table with its sample sizes and auto choice, the centres column last."""
+    from customer_segmentation import quality  # noqa: PLC0415
+
+    table["sample_rows"] = int(sample_rows)
+    table["silhouette_sample_rows"] = int(min(sample_rows, silhouette_sample_size))
     table["is_auto_choice"] = table["n_clusters"] == chosen
     table["auto_rule"] = quality.AUTO_RULE
     # The internal column last: what kmeans_fit reads, not what an analyst reads.
     table[quality.CENTERS_COLUMN] = table.pop(quality.CENTERS_COLUMN)
-    _log(
-        "k_selection",
-        f"k {min_k}..{top} on {X.shape[0]:,} customers: favoured "
-        + "; ".join(
-            f"k={k}: {f}"
-            for k, f in zip(table["n_clusters"], table["favoured_by"], strict=True)
-            if f
-        )
-        + f"; auto picks k={chosen}; {time.perf_counter() - started:.2f}s",
-    )
-    return like_input(table, features_table)
+    return table
 
 
 def segment_stability(
@@ -909,23 +983,11 @@ def segment_stability(
         return _skipped("segment_stability", STABILITY_COLUMNS, features_table)
     started = time.perf_counter()
     if runs_distributed(features_table, spark_collect_max_rows):
-        order = customer_order_column(features_table)
-        joined = features_table.select(*dict.fromkeys(["customer_id", order]), *features).join(
-            assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
+        X, labels = _stability_input_spark(
+            features_table, assignments_table, features, sample_size, random_state
         )
-        sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
-        # One collection: features and labels of the same sampled customers.
-        fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], order)
-        X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
-        labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
     else:
-        _, X = fetch_matrix(
-            features_table, features, customer_order_column(features_table), key="customer_id"
-        )
-        labels = fetch_columns(
-            assignments_table, ["kmeans_segment_id"], customer_order_column(assignments_table)
-        )
-        labels = np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+        X, labels = _stability_input(features_table, assignments_table, features)
     if labels.shape[0] != X.shape[0]:
         raise ValueError("kmeans_assignments and the features have different customers")
     # Segment ids need not be 1..k (a refit keeps the ids it continues): judge 1..k, report ids.
@@ -952,3 +1014,38 @@ def segment_stability(
         + f"; {time.perf_counter() - started:.2f}s",
     )
     return like_input(table, features_table)
+
+
+def _stability_input(
+    features_table: object, assignments_table: object, features: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every customer's features and k-means segment id, in customer order."""
+    _, X = fetch_matrix(
+        features_table, features, customer_order_column(features_table), key="customer_id"
+    )
+    labels = fetch_columns(
+        assignments_table, ["kmeans_segment_id"], customer_order_column(assignments_table)
+    )
+    return X, np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+
+
+def _stability_input_spark(
+    features_table: object,
+    assignments_table: object,
+    features: Sequence[str],
+    sample_size: int,
+    random_state: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features and segment ids of a seeded Spark sample (:func:`_spark_sample`), collected once.
+
+    The features are joined to the assignments before sampling, so both come from the same
+    sampled customers.
+    """
+    order = customer_order_column(features_table)
+    joined = features_table.select(*dict.fromkeys(["customer_id", order]), *features).join(
+        assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
+    )
+    sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
+    fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], order)
+    X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
+    return X, np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)

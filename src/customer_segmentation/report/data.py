@@ -21,11 +21,12 @@ __all__ = [
     "ReportData",
     "SEARCH_SCHEMAS",
     "Section",
-    "annotate_counts",
+    "annotate_cells",
     "figure_to_img",
     "html_table",
     "kmeans_segments",
     "missing_relations",
+    "share_heatmap",
 ]
 
 #: Schemas searched for a relation, in order (marts first: they are the published interface).
@@ -133,19 +134,59 @@ class Section:
     note: str = ""
 
 
-def annotate_counts(ax, values: np.ndarray, shares: np.ndarray) -> None:
-    """Write each non-empty cell's count on a heatmap, white on cells darker than 0.6."""
+def annotate_cells(ax, values: np.ndarray, fmt: str, *, show: np.ndarray, dark: np.ndarray) -> None:
+    """Write ``format(value, fmt)`` on the heatmap cells where ``show``; white where ``dark``."""
     for (i, j), value in np.ndenumerate(values):
-        if value > 0:
+        if show[i, j]:
             ax.text(
                 j,
                 i,
-                f"{value:,.0f}",
+                format(value, fmt),
                 ha="center",
                 va="center",
                 fontsize=8,
-                color="white" if shares[i, j] > 0.6 else "black",
+                color="white" if dark[i, j] else "black",
             )
+
+
+def share_heatmap(
+    values: np.ndarray,
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    *,
+    figsize: tuple[float, float],
+    cmap: str,
+    xlabel: str,
+    ylabel: str,
+    colorbar_label: str,
+    title: str,
+) -> Figure:
+    """Heatmap of counts coloured by each cell's share of its row, the counts written on it.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_rows, n_cols)
+        Counts (customers); a row of zeros is drawn blank.
+    row_labels, col_labels : sequence of str
+        Tick labels of the rows (y axis) and columns (x axis, slanted).
+    figsize : (float, float)
+        Figure size in inches.
+    cmap, xlabel, ylabel, colorbar_label, title : str
+        Colour map and texts of the figure.
+    """
+    totals = values.sum(axis=1, keepdims=True)
+    shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
+    image = ax.imshow(shares, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(col_labels)), labels=col_labels, rotation=35, ha="right", fontsize=8)
+    ax.set_yticks(range(len(row_labels)), labels=row_labels, fontsize=8)
+    annotate_cells(ax, values, ",.0f", show=values > 0, dark=shares > 0.6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.colorbar(image, ax=ax, label=colorbar_label)
+    ax.set_title(title)
+    return fig
 
 
 def kmeans_segments(data: ReportData) -> pd.DataFrame:

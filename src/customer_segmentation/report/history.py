@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from customer_segmentation.report.data import (
     ReportData,
     Section,
-    annotate_counts,
     figure_to_img,
     html_table,
+    share_heatmap,
 )
 
 REQUIRES = (
@@ -45,20 +44,17 @@ def transition_figure(pairs: pd.DataFrame) -> Figure:
             _label(r.from_segment_id, r.from_segment_name),
             _label(r.to_segment_id, r.to_segment_name),
         ] += float(r.customers)
-    values = counts.to_numpy()
-    totals = values.sum(axis=1, keepdims=True)
-    shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    fig = Figure(figsize=(2.2 + 0.95 * len(cols), 1.6 + 0.45 * len(rows)))
-    ax = fig.subplots()
-    image = ax.imshow(shares, cmap="Purples", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(cols)), labels=cols, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(len(rows)), labels=rows, fontsize=8)
-    annotate_counts(ax, values, shares)
-    ax.set_xlabel("segment at the later snapshot")
-    ax.set_ylabel("segment at the earlier snapshot")
-    fig.colorbar(image, ax=ax, label="share of the row's customers (text: customers)")
-    ax.set_title("Where each segment's customers went")
-    return fig
+    return share_heatmap(
+        counts.to_numpy(),
+        rows,
+        cols,
+        figsize=(2.2 + 0.95 * len(cols), 1.6 + 0.45 * len(rows)),
+        cmap="Purples",
+        xlabel="segment at the later snapshot",
+        ylabel="segment at the earlier snapshot",
+        colorbar_label="share of the row's customers (text: customers)",
+        title="Where each segment's customers went",
+    )
 
 
 def _label(segment_id: object, name: str) -> str:

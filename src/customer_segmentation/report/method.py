@@ -17,10 +17,11 @@ from matplotlib.figure import Figure
 from customer_segmentation.report.data import (
     ReportData,
     Section,
-    annotate_counts,
+    annotate_cells,
     figure_to_img,
     html_table,
     kmeans_segments,
+    share_heatmap,
 )
 
 __all__ = [
@@ -46,22 +47,6 @@ DENDROGRAM_LEAVES = 30
 K_COLUMNS = ("k", "n_segments", "n_clusters")
 
 
-def _annotate(ax, values: np.ndarray, fmt: str, threshold: float | None = None) -> None:
-    for (i, j), value in np.ndenumerate(values):
-        if np.isnan(value):
-            continue
-        strong = threshold is not None and abs(value) > threshold
-        ax.text(
-            j,
-            i,
-            format(value, fmt),
-            ha="center",
-            va="center",
-            fontsize=8,
-            color="white" if strong else "black",
-        )
-
-
 def correlation_figure(customers: pd.DataFrame, columns: Sequence[str] = RAW_VARIABLES) -> Figure:
     """Pearson correlation heatmap of the raw variables (the classic analysis' first picture)."""
     corr = customers[list(columns)].astype(float).corr().to_numpy()
@@ -70,7 +55,7 @@ def correlation_figure(customers: pd.DataFrame, columns: Sequence[str] = RAW_VAR
     image = ax.imshow(corr, cmap="RdBu_r", vmin=-1, vmax=1)
     ax.set_xticks(range(len(columns)), labels=columns, rotation=30, ha="right")
     ax.set_yticks(range(len(columns)), labels=columns)
-    _annotate(ax, corr, ".2f", threshold=0.6)
+    annotate_cells(ax, corr, ".2f", show=~np.isnan(corr), dark=np.abs(corr) > 0.6)
     fig.colorbar(image, ax=ax, label="Pearson correlation")
     ax.set_title("Correlation of the raw variables")
     return fig
@@ -282,12 +267,6 @@ def contingency_figure(contingency: pd.DataFrame) -> Figure:
     counts = contingency.pivot_table(
         index="kmeans_segment_id", columns="ward_segment_id", values="customers", fill_value=0
     ).reindex(index=rows["kmeans_segment_id"], columns=cols["ward_segment_id"], fill_value=0)
-    values = counts.to_numpy(dtype=float)
-    totals = values.sum(axis=1, keepdims=True)
-    shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    fig = Figure(figsize=(1.6 + 0.95 * len(cols), 1.4 + 0.5 * len(rows)))
-    ax = fig.subplots()
-    image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     x_labels = [
         f"{i}. {n}"
         for i, n in zip(cols["ward_segment_id"], cols["ward_segment_name"], strict=False)
@@ -296,14 +275,17 @@ def contingency_figure(contingency: pd.DataFrame) -> Figure:
         f"{i}. {n}"
         for i, n in zip(rows["kmeans_segment_id"], rows["kmeans_segment_name"], strict=False)
     ]
-    ax.set_xticks(range(len(cols)), labels=x_labels, rotation=35, ha="right", fontsize=8)
-    ax.set_yticks(range(len(rows)), labels=y_labels, fontsize=8)
-    annotate_counts(ax, values, shares)
-    ax.set_xlabel("Ward segment")
-    ax.set_ylabel("k-means segment")
-    fig.colorbar(image, ax=ax, label="share of the k-means segment (text: customers)")
-    ax.set_title("Where the two methods agree: customers per k-means x Ward segment")
-    return fig
+    return share_heatmap(
+        counts.to_numpy(dtype=float),
+        y_labels,
+        x_labels,
+        figsize=(1.6 + 0.95 * len(cols), 1.4 + 0.5 * len(rows)),
+        cmap="Blues",
+        xlabel="Ward segment",
+        ylabel="k-means segment",
+        colorbar_label="share of the k-means segment (text: customers)",
+        title="Where the two methods agree: customers per k-means x Ward segment",
+    )
 
 
 STABILITY_COLORS = {
