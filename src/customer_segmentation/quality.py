@@ -13,9 +13,9 @@ the cost does not grow with the number of customers:
   bootstrap resamples and reports, per segment, the mean Jaccard similarity of its best match.
 
 :func:`k_selection_table` also keeps each k's best centres (:data:`CENTERS_COLUMN`, JSON written
-by :func:`centers_to_json`): ``kmeans_fit`` reads them back with :func:`centers_from_json` and
+by :func:`centers_to_json`): ``int_kmeans_fit`` reads them back with :func:`centers_from_json` and
 starts from them at the build's k, so the published fit is never worse than the partition
-k_selection found on the same customers.
+int_k_selection found on the same customers.
 
 Agreement between k-means and Ward (adjusted Rand index, normalised mutual information) is
 computed in SQL from the contingency table (``mart_segment_contingency``), so it needs no
@@ -65,11 +65,11 @@ AUTO_RULE = (
 )
 
 
-#: Column of the k_selection table holding each k's best centres as JSON (internal: read by
-#: kmeans_fit, not published in mart_k_selection).
+#: Column of the int_k_selection table holding each k's best centres as JSON (internal: read by
+#: int_kmeans_fit, not published in mart_k_selection).
 CENTERS_COLUMN = "best_centers_json"
 #: What to do about a missing or malformed CENTERS_COLUMN (every such error ends with it).
-REBUILD_K_SELECTION = "rebuild k_selection (dbt build --select k_selection+)"
+REBUILD_K_SELECTION = "rebuild int_k_selection (dbt build --select int_k_selection+)"
 
 
 def centers_to_json(centers: np.ndarray, features: Sequence[str]) -> str:
@@ -321,7 +321,7 @@ def k_selection_table(
     X : ndarray of shape (n, p)
         The standardised features of the customers scored (a seeded sample on large inputs).
     linkage : ndarray of shape (m - 1, 4)
-        The Ward tree of all customers (``ward_merges``); gives the merge-height gaps.
+        The Ward tree of all customers (``int_ward_merges``); gives the merge-height gaps.
     ks : sequence of int
         Numbers of segments to score, each between 2 and the number of distinct rows of ``X``.
     random_state : int
@@ -336,7 +336,7 @@ def k_selection_table(
     features : sequence of str, optional
         Names of the ``p`` columns of ``X``. When given, the table gets a
         :data:`CENTERS_COLUMN` column: the best partition's centres at each ``k``
-        (:func:`centers_to_json`), for ``kmeans_fit`` to start from.
+        (:func:`centers_to_json`), for ``int_kmeans_fit`` to start from.
 
     Returns
     -------

@@ -171,13 +171,13 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     assert reported.returncode == 0, (reported.stdout + reported.stderr)[-3000:]
     page = (published / "report.html").read_text(encoding="utf-8")
     assert f"Build <b>{before['build_id']}</b>" in page
-    assert "failed</b>, so it was not published" in page and "kmeans_fit (error)" in page
-    customers = before["row_counts"]["fct_customer_segments"]
+    assert "failed</b>, so it was not published" in page and "int_kmeans_fit (error)" in page
+    customers = before["row_counts"]["mart_customer_segments"]
     assert f"<b>{customers:,}</b> customers in" in page
     assert "warning: the report shows the last published build" in reported.stderr
 
     # Publishing by hand after the failed build is refused too, naming the failed node.
-    with pytest.raises(PublishError, match="kmeans_fit"):
+    with pytest.raises(PublishError, match="int_kmeans_fit"):
         publish_marts(
             published / "build.duckdb",
             serving,
@@ -208,8 +208,8 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
             {
                 "args": {"which": "build"},
                 "results": [
-                    {"unique_id": "model.customer_segmentation.kmeans_fit", "status": "error"},
-                    {"unique_id": "model.customer_segmentation.dim_segments", "status": "skipped"},
+                    {"unique_id": "model.customer_segmentation.int_kmeans_fit", "status": "error"},
+                    {"unique_id": "model.customer_segmentation.mart_segments", "status": "skipped"},
                 ],
             }
         )
@@ -233,7 +233,7 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
     assert error.startswith(
         "customer-segmentation publish: error: the last dbt build did not succeed"
     )
-    assert "model.customer_segmentation.kmeans_fit (error); 1 skipped" in error
+    assert "model.customer_segmentation.int_kmeans_fit (error); 1 skipped" in error
 
 
 def serving_relations(serving: Path) -> set[str]:
@@ -263,7 +263,7 @@ def test_a_model_removed_from_the_project_is_not_published(embedded_build, tmp_p
         run_results_path=target / "run_results.json",
     )
     expected = project_marts(manifest)
-    assert "mart_retired" not in expected and "dim_segments" in expected
+    assert "mart_retired" not in expected and "mart_segments" in expected
     assert sorted(publication.row_counts) == expected
     published = serving_relations(tmp_path / "serving.duckdb")
     assert published == {*expected, "build_info", "published_marts"}

@@ -7,7 +7,7 @@
 -#}
 with tests as (
 
-    select * from {{ ref('channel_effect_tests') }}
+    select * from {{ ref('int_channel_effect_tests') }}
 
 ),
 

@@ -20,7 +20,7 @@
 
 with estimates as (
 
-    select * from {{ ref('channel_effect_estimates') }}
+    select * from {{ ref('int_channel_effect_estimates') }}
 
 ),
 

@@ -1,13 +1,13 @@
 {#- Per k-means segment: its name, size and how reproducible it is under bootstrap refits. -#}
 with stability as (
 
-    select * from {{ ref('segment_stability') }}
+    select * from {{ ref('int_segment_stability') }}
 
 ),
 
 segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
     where segmentation_method = 'kmeans'
 
 ),
