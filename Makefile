@@ -2,7 +2,8 @@
 #   make build   set up the virtualenv and run `dbt build` on the embedded data
 #   make test    set up the virtualenv and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
-#   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
+#   make lint    the style checks alone: ruff (Python), sqlfluff (SQL models and dbt tests) and
+#                dbt-score (the project's dbt metadata: descriptions, tests, owners; fails below 9.0)
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
 # The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
@@ -119,7 +120,8 @@ docs: setup $(DATABASE)
 # renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
 # scratch file, so it never creates an empty customer_segmentation.duckdb; the code seeds and
 # staging views are built there first, because the one-hot feature columns are read from them
-# when a model compiles.
+# when a model compiles. dbt-score then scores that build's manifest (every node, whatever was
+# selected) and fails when the project scores below 9.0 out of 10.
 lint: setup
 	$(BIN)/ruff check src tests python_models dashboard
 	$(BIN)/ruff format --check src tests python_models dashboard
@@ -127,6 +129,8 @@ lint: setup
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(DBT) build --quiet --target-path target/sqlfluff-target \
 	    --select +stg_customers --resource-type seed --resource-type model
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
+	$(BIN)/dbt-score lint --manifest target/sqlfluff-target/manifest.json --show failing-items \
+	    --fail-project-under 9.0
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
 	@test -x $(BIN_SPARK)/python || $(PYTHON) -m venv $(VENV_SPARK)
