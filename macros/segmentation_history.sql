@@ -358,6 +358,7 @@
         'segment_lineage': 'mart_segment_lineage',
         'customer_segment_history': 'mart_customer_segment_history',
     } -%}
+    {%- set renamed = [] -%}
     {%- for old_name, new_name in renames.items() -%}
         {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ new_name] -%}
         {%- set old = adapter.get_relation(
@@ -367,7 +368,12 @@
             {%- do log('kept table ' ~ old ~ ' renamed to ' ~ node.alias
                 ~ ' (docs/renames.md)', info=true) -%}
             {%- do adapter.rename_relation(old, old.incorporate(path={'identifier': node.alias})) -%}
+            {%- do renamed.append(old_name) -%}
         {%- endif -%}
     {%- endfor -%}
+    {#- The hook's connection is not the models': commit, or they would not see the renames. -#}
+    {%- if renamed -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
     {{ return('') }}
 {%- endmacro %}
