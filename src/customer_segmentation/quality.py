@@ -462,6 +462,7 @@ def bootstrap_stability(
     n_init: int = 2,
     n_merge_init: int = 3,
     max_iter: int = 300,
+    recovered_jaccard: float = 0.75,
 ) -> pd.DataFrame:
     """Per segment, how reproducible it is under bootstrap resampling (Hennig's clusterboot).
 
@@ -490,7 +491,8 @@ def bootstrap_stability(
     -------
     DataFrame
         One row per segment: ``segment_id``, ``mean_jaccard``, ``min_jaccard``,
-        ``share_of_resamples_recovered`` (Jaccard >= 0.75), ``n_resamples``.
+        ``share_of_resamples_recovered`` (Jaccard >= ``recovered_jaccard``, default 0.75:
+        settings.StabilitySettings), ``n_resamples``.
     """
     X = np.asarray(X, dtype=np.float64)
     reference = np.asarray(labels, dtype=np.int64) - 1
@@ -519,7 +521,7 @@ def bootstrap_stability(
             "segment_id": np.arange(1, n_clusters + 1, dtype=np.int64),
             "mean_jaccard": scores.mean(axis=0),
             "min_jaccard": scores.min(axis=0),
-            "share_of_resamples_recovered": (scores >= 0.75).mean(axis=0),
+            "share_of_resamples_recovered": (scores >= recovered_jaccard).mean(axis=0),
             "n_resamples": np.full(n_clusters, n_resamples, dtype=np.int64),
         }
     )

@@ -50,7 +50,9 @@ def export_marts(database: Path, out_dir: Path) -> dict[str, bytes]:
     return exported
 
 
-def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.CompletedProcess:
+def make_target(
+    work: Path, target: str, dbt_args: str = "", extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
     """`make build` or `make report` in work/ (build database, dbt target, serving database and
     report all there).
 
@@ -62,6 +64,7 @@ def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.Compl
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "OMP_NUM_THREADS": "1",
+        **(extra_env or {}),
     }
     make_vars = [
         f"VENV={VENV}",
@@ -92,8 +95,10 @@ def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.Compl
     )
 
 
-def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
-    return make_target(work, "build", dbt_args)
+def make_build(
+    work: Path, dbt_args: str = "", extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return make_target(work, "build", dbt_args, extra_env)
 
 
 @pytest.fixture(scope="module")
@@ -156,11 +161,12 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     before_marts = export_marts(serving, tmp_path / "before")
     before_bytes = serving.read_bytes()
 
-    result = make_build(published, "--vars '{fail_clustering_for_test: true}'")
+    # The test hook (an environment variable, not a setting) makes int_kmeans_fit raise.
+    result = make_build(published, extra_env={"CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING": "1"})
 
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "kmeans_fit failed on purpose (var fail_clustering_for_test is true)" in output
+    assert "int_kmeans_fit failed on purpose (environment variable" in output
     assert "published build" not in output
     assert read_publication(serving) == before
     assert export_marts(serving, tmp_path / "after") == before_marts

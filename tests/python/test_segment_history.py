@@ -143,13 +143,14 @@ def timeline(tmp_path_factory):
     files = write_months(tmp)
     database = str(tmp / "timeline.duckdb")
 
-    def case(name, args, queries=None, on_failure=False):
+    def case(name, args, queries=None, on_failure=False, env=None):
         return {
             "name": name,
             "args": args,
             "database": database,
             "queries": {**MEMBERSHIP, **(queries or {})},
             "query_on_failure": on_failure,
+            "env": env or {},
         }
 
     january, february, shifted = (str(files[k]) for k in ("january", "february", "shifted"))
@@ -223,11 +224,11 @@ def timeline(tmp_path_factory):
                     customers_path=february,
                     snapshot_date=MAY,
                     segmentation_mode="fit",
-                    fail_clustering_for_test=True,
                 ),
             ],
             DUMPS,
             on_failure=True,
+            env={"CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING": "1"},
         ),
         case(
             "G",

@@ -23,6 +23,12 @@ regions as (
 
 ),
 
+settings as (
+
+    select * from {{ ref('int_segmentation_settings') }}
+
+),
+
 channel_gaps as (
 
     -- The figure each metric is judged on, one row per region, channel and metric.
@@ -107,12 +113,12 @@ joined as (
         tests.epsilon_squared,
         case
             when tests.epsilon_squared is null then 'untestable'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_large') }} then 'large'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_medium') }} then 'medium'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_small') }} then 'small'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_large then 'large'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_medium then 'medium'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_small then 'small'
             else 'negligible'
         end as effect_size,
-        coalesce(tests.p_value_adjusted < {{ var('evidence_alpha') }}, false) as is_significant,
+        coalesce(tests.p_value_adjusted < settings.evidence__alpha, false) as is_significant,
         cast(coalesce(channel_lists.channels_differing, 0) as integer) as channels_differing,
         channel_lists.channels_above,
         channel_lists.channels_below,
@@ -125,6 +131,7 @@ joined as (
             tests.region_code = channel_lists.region
             or (tests.region_code is null and channel_lists.region is null)
         )
+    cross join settings
 
 ),
 
@@ -180,7 +187,7 @@ final as (
                     when channels_differing = 0
                         then
                             'No single channel is both significantly and at least '
-                            || {{ format_number(100 * var('evidence_min_relative_difference'), 0) }}
+                            || {{ format_number('100 * settings.evidence__min_relative_difference', 0) }}
                             || ' % away from the region; treat the gaps as noise.'
                     else
                         coalesce('Meaningfully higher: ' || channels_above || '. ', '')
@@ -191,6 +198,7 @@ final as (
         || coalesce(' Too few customers to judge: ' || channels_too_few || '.', '')
             as finding
     from with_p_text
+    cross join settings
 
 )
 

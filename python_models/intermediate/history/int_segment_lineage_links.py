@@ -4,12 +4,14 @@ No rows in a scoring build or for the first version's previous (there is none: e
 new). See customer_segmentation.history.lineage_rows.
 """
 
-from customer_segmentation.tables import parse_int, read_feature_names
+from customer_segmentation.settings import Settings
+from customer_segmentation.tables import read_feature_names
 from customer_segmentation.versioning import segment_lineage
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    settings = Settings.from_json(dbt.config.get("segmentation_settings"))
     return segment_lineage(
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("int_kmeans_fit"),
@@ -20,7 +22,5 @@ def model(dbt, session):
         dbt.ref("int_previous_membership"),
         dbt.ref("int_segmentation_scaler"),
         read_feature_names(dbt.ref("int_feature_scaler")),
-        spark_collect_max_rows=parse_int(
-            dbt.config.get("spark_collect_max_rows"), "spark_collect_max_rows", minimum=0
-        ),
+        spark_collect_max_rows=settings.spark.collect_max_rows,
     )
