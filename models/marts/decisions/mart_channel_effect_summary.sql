@@ -122,7 +122,8 @@ joined as (
         cast(coalesce(channel_lists.channels_differing, 0) as integer) as channels_differing,
         channel_lists.channels_above,
         channel_lists.channels_below,
-        channel_lists.channels_too_few
+        channel_lists.channels_too_few,
+        settings.evidence__min_relative_difference as min_relative_difference
     from tests
     left join regions on tests.region_code = regions.region_code
     left join channel_lists
@@ -187,7 +188,7 @@ final as (
                     when channels_differing = 0
                         then
                             'No single channel is both significantly and at least '
-                            || {{ format_number('100 * settings.evidence__min_relative_difference', 0) }}
+                            || {{ format_number('100 * min_relative_difference', 0) }}
                             || ' % away from the region; treat the gaps as noise.'
                     else
                         coalesce('Meaningfully higher: ' || channels_above || '. ', '')
@@ -198,7 +199,6 @@ final as (
         || coalesce(' Too few customers to judge: ' || channels_too_few || '.', '')
             as finding
     from with_p_text
-    cross join settings
 
 )
 

@@ -32,7 +32,8 @@ final as (
         stability.share_of_resamples_recovered,
         case
             when stability.mean_jaccard >= settings.stability__stable_jaccard then 'stable'
-            when stability.mean_jaccard >= settings.stability__recovered_jaccard then 'fairly stable'
+            when stability.mean_jaccard >= settings.stability__recovered_jaccard
+                then 'fairly stable'
             when stability.mean_jaccard >= settings.stability__doubtful_jaccard then 'doubtful'
             else 'unstable'
         end as stability_class,
