@@ -93,7 +93,7 @@ def test_centroids_in_original_units_match_segment_means(embedded_build):
     gaps = embedded_build.query(
         """
         select max(abs(c.center_original_units - d.mean_clv))
-        from marts.segment_centroids c
+        from marts.mart_segment_centroids c
         join marts.mart_segments d using (segmentation_method, segment_id)
         where c.feature_name = 'clv'
         """

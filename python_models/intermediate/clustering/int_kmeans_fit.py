@@ -11,6 +11,8 @@ model raises, so a test can prove that a build failing mid-way publishes nothing
 setting: nothing in the project's configuration can turn it on.
 """
 
+import os
+
 from customer_segmentation.pipeline import kmeans_fit
 from customer_segmentation.settings import Settings
 from customer_segmentation.tables import parse_int, read_feature_names, read_segment_count
@@ -18,7 +20,8 @@ from customer_segmentation.tables import parse_int, read_feature_names, read_seg
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    if str(dbt.config.get("test_fail_clustering") or "").strip() == "1":
+    # dbt-duckdb runs Python models in the dbt process, so the environment is the build's.
+    if os.environ.get("CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING", "").strip() == "1":
         raise RuntimeError(
             "int_kmeans_fit failed on purpose (environment variable "
             "CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING=1, a test hook)"
