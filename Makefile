@@ -3,7 +3,8 @@
 #                `dbt build` on the embedded data
 #   make test    add the test and analyst tooling (requirements-dev.txt) and run every test
 #   make report  render reports/segmentation_report.html from the marts (builds first if needed)
-#   make lint    the style checks alone: ruff (Python) and sqlfluff (SQL models and dbt tests)
+#   make lint    the style checks alone: ruff (Python), sqlfluff (SQL models and dbt tests) and
+#                dbt-score (the project's dbt metadata: descriptions, tests, owners; fails below 9.0)
 #   make docs-site  the documentation site (MkDocs, docs/ + mkdocs.yml) into site/, --strict
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
@@ -165,7 +166,8 @@ docs-site-screenshot: docs-site chromium
 # renders in one). Both are part of `make test`. dbt's connection during the lint goes to a
 # scratch file, so it never creates an empty customer_segmentation.duckdb; the code seeds and
 # staging views are built there first, because the one-hot feature columns are read from them
-# when a model compiles.
+# when a model compiles. dbt-score then scores that build's manifest (every node, whatever was
+# selected) and fails when the project scores below 9.0 out of 10.
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests python_models dashboard
 	$(BIN)/ruff format --check src tests python_models dashboard
@@ -173,6 +175,8 @@ lint: $(STAMP_DEV)
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(DBT) build --quiet --target-path target/sqlfluff-target \
 	    --select +stg_customers --resource-type seed --resource-type model
 	DBT_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint --processes 0 models tests/dbt
+	$(BIN)/dbt-score lint --manifest target/sqlfluff-target/manifest.json --show failing-items \
+	    --fail-project-under 9.0
 
 $(STAMP_SPARK): requirements.txt requirements-spark.txt pyproject.toml
 	$(call install,$(VENV_SPARK),-r requirements-spark.txt)
@@ -241,9 +245,10 @@ bench: setup
 
 # The default build is a contract: compare every mart of two build databases row for row,
 #   make compare OLD=/path/to/before.duckdb [NEW=customer_segmentation.duckdb]
+# Relations renamed since (docs/renames.md) are compared under their new names.
 NEW ?= $(DATABASE)
 compare: setup
-	$(BIN)/customer-segmentation compare-builds $(OLD) $(NEW)
+	$(BIN)/customer-segmentation compare-builds $(OLD) $(NEW) --rename-file docs/renames.md
 
 clean:
 	rm -rf target logs customer_segmentation.duckdb customer_segmentation.duckdb.wal \

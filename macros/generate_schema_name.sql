@@ -1,6 +1,6 @@
 {#-
-    Use the folder's custom schema name as is (raw, staging, intermediate, clustering, marts)
-    instead of dbt's default "<target schema>_<custom>", so BI users see `marts.fct_...`.
+    Use the folder's custom schema name as is (raw, staging, intermediate, marts, semantic)
+    instead of dbt's default "<target schema>_<custom>", so BI users see `marts.mart_...`.
 -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- if custom_schema_name is none -%}

@@ -2,7 +2,7 @@
     Score any customers table in pure SQL: check its rows with the build's own row rules,
     encode them like the training data, standardise them with the saved scaler
     (int_feature_scaler: transform, clip bounds, weight) and give each customer the nearest
-    k-means centre (kmeans_fit). No Python and no refitting.
+    k-means centre (int_kmeans_fit). No Python and no refitting.
 
     Use it in a model of this project:
 
@@ -26,13 +26,13 @@
     standardised) as int_customer_features_scaled, and the squared distance to each centre is
     summed feature by feature, left to right, like customer_segmentation.kmeans.assign_nearest;
     equal distances go to the lowest segment id. On the training customers the labels therefore
-    equal the Python labels (kmeans_assignments), which the test
+    equal the Python labels (int_kmeans_assignments), which the test
     assert_sql_scoring_matches_python_labels checks on every build. The build's vars
     (n_segments, segmentation_features, customer_attributes) must be the ones the model was
     trained with.
 
     Model versions (docs/over-time.md): `scaler` and `centers` default to this
-    build's model version, int_segmentation_scaler and kmeans_fit (the stored version's in a
+    build's model version, int_segmentation_scaler and int_kmeans_fit (the stored version's in a
     scoring build). Segment ids are read from the centres: a refit keeps the ids of the
     segments it continues, so they need not be 1..k.
 -#}
@@ -47,12 +47,12 @@
         scaler=none,
         centers=none) -%}
     {%- set scaler = scaler if scaler is not none else ref('int_segmentation_scaler') -%}
-    {%- set centers = centers if centers is not none else ref('kmeans_fit') -%}
+    {%- set centers = centers if centers is not none else ref('int_kmeans_fit') -%}
     {%- set specs = segmentation_feature_specs() -%}
     {%- set features = specs | map(attribute='name') | list -%}
     {%- set attribute_columns = attributes or {} -%}
     {#- The number of centres: the fitted model's when it exists (with n_segments: auto it is
-        only known once kmeans_fit is built), else the var (while dbt parses). -#}
+        only known once int_kmeans_fit is built), else the var (while dbt parses). -#}
     {%- set setting = var('n_segments') | string | trim | lower -%}
     {%- set n_segments = 1 if setting == 'auto' else setting | int -%}
     {%- if execute -%}
@@ -208,7 +208,7 @@
     score_names as (
 
         select segment_id, segment_name
-        from {{ ref('segment_names') }}
+        from {{ ref('int_segment_names') }}
         where segmentation_method = 'kmeans'
 
     )
@@ -221,7 +221,7 @@
         score_labelled.scoring_issue
     from score_labelled
     left join score_names on score_labelled.kmeans_segment_id = score_names.segment_id
-) as scored_customers
+) as mart_scored_customers
 {%- endmacro %}
 
 {#- Segments of the fitted k-means model, or none when it is not built yet. -#}

@@ -18,7 +18,13 @@
 
 {% macro seed_findings_apply() -%}
     {%- set k = var('n_segments') | string | trim | lower -%}
-    {%- set auto_can_pick_8 = var('k_selection_min_k') | int <= 8 <= var('k_selection_max_k') | int -%}
+    {#- The k range of segmentation_settings.k_selection (or the older flat vars); unset, the
+        defaults of customer_segmentation.settings (2..12) hold 8. -#}
+    {%- set k_range = var('segmentation_settings', {}).get('k_selection', {}) -%}
+    {%- set min_k = k_range.get('min_k', var('k_selection_min_k', none)) -%}
+    {%- set max_k = k_range.get('max_k', var('k_selection_max_k', none)) -%}
+    {%- set auto_can_pick_8 = (min_k is none or min_k | int <= 8)
+        and (max_k is none or max_k | int >= 8) -%}
     {%- set requested = var('segmentation_features') -%}
     {%- if requested is string -%}
         {%- set requested = requested.split(',') | map('trim') | reject('equalto', '') | list -%}

@@ -7,7 +7,7 @@
 -#}
 
 {#- True when the user asked to drop the kept history (var drop_segmentation_history). A value
-    that is not true/false is not read as true here; the model segmentation_run stops the build
+    that is not true/false is not read as true here; the model int_segmentation_run stops the build
     with a message naming the var before any kept table is written. -#}
 {% macro drop_segmentation_history() -%}
     {%- set value = var('drop_segmentation_history', false) -%}
@@ -67,7 +67,7 @@
 -#}
 {% macro kept_columns(name) -%}
     {%- set columns = {
-        'segmentation_model_versions': [
+        'mart_model_versions': [
             ['model_version', 'bigint'], ['fitted_at', 'timestamp'], ['snapshot_date', 'date'],
             ['dbt_invocation_id', dbt.type_string()], ['fit_reason', dbt.type_string()],
             ['input_source', dbt.type_string()], ['input_rows', 'bigint'],
@@ -80,12 +80,12 @@
             ['previous_model_version', 'bigint'], ['segments_kept', 'bigint'],
             ['segments_new', 'bigint'], ['segments_retired', 'bigint'],
         ],
-        'segmentation_model_centres': [
+        'mart_model_centres': [
             ['model_version', 'bigint'], ['segmentation_method', dbt.type_string()],
             ['segment_id', 'bigint'], ['feature_position', 'bigint'],
             ['feature_name', dbt.type_string()], ['center_standardised', type_double()],
         ],
-        'segmentation_model_segments': [
+        'mart_model_segments': [
             ['model_version', 'bigint'], ['segmentation_method', dbt.type_string()],
             ['segment_id', 'bigint'], ['segment_name', dbt.type_string()],
             ['naming_rule', dbt.type_string()], ['training_customers', 'bigint'],
@@ -93,14 +93,14 @@
             ['outlier_distance', type_double()], ['outlier_quantile', type_double()],
             ['lineage_status', dbt.type_string()],
         ],
-        'segmentation_model_feature_bins': [
+        'mart_model_feature_bins': [
             ['model_version', 'bigint'], ['feature_position', 'bigint'],
             ['feature_name', dbt.type_string()], ['bin_index', 'bigint'],
             ['lower_edge', type_double()], ['upper_edge', type_double()],
             ['training_customers', 'bigint'], ['training_share', type_double()],
             ['training_mean', type_double()], ['training_std', type_double()],
         ],
-        'segment_lineage': [
+        'mart_segment_lineage': [
             ['model_version', 'bigint'], ['previous_model_version', 'bigint'],
             ['previous_segment_id', 'bigint'], ['previous_segment_name', dbt.type_string()],
             ['segment_id', 'bigint'], ['segment_name', dbt.type_string()],
@@ -262,7 +262,7 @@
     cast('{{ snapshot_date() }}' as date)
 {%- endmacro %}
 
-{#- The select list pivoting kmeans_fit's rows into one row: k<id>_<feature> per segment. -#}
+{#- The select list pivoting int_kmeans_fit's rows into one row: k<id>_<feature> per segment. -#}
 {% macro kmeans_centre_columns(ids, features) -%}
     {%- for id in ids %}{% set last_id = loop.last %}{% for feature in features %}
         max(case when kmeans_segment_id = {{ id }} then center_{{ feature }} end)
@@ -337,4 +337,43 @@
         {{ words }}, ' ', {{ format_number('abs(' ~ deviation ~ ')', 1) }}, ' sd ',
         case when {{ deviation }} >= 0 then 'above' else 'below' end
     ) end
+{%- endmacro %}
+
+{#-
+    The kept tables were renamed to the mart convention (docs/renames.md). A warehouse built
+    before the rename holds its history under the old names: before anything runs (on-run-start),
+    each old kept table is renamed to its new name when the new one does not exist yet, so an
+    upgrade keeps every model version and snapshot. A no-op once renamed, and on a new warehouse.
+-#}
+{% macro rename_kept_tables() -%}
+    {%- if not execute or drop_segmentation_history() -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set renames = {
+        'segmentation_model_versions': 'mart_model_versions',
+        'segmentation_model_centres': 'mart_model_centres',
+        'segmentation_model_scalers': 'mart_model_scalers',
+        'segmentation_model_segments': 'mart_model_segments',
+        'segmentation_model_feature_bins': 'mart_model_feature_bins',
+        'segment_lineage': 'mart_segment_lineage',
+        'customer_segment_history': 'mart_customer_segment_history',
+    } -%}
+    {%- set renamed = [] -%}
+    {%- for old_name, new_name in renames.items() -%}
+        {%- set node = graph.nodes['model.' ~ project_name ~ '.' ~ new_name] -%}
+        {%- set old = adapter.get_relation(
+            database=node.database, schema=node.schema, identifier=old_name) -%}
+        {%- if old is not none and old.is_table and adapter.get_relation(
+                database=node.database, schema=node.schema, identifier=node.alias) is none -%}
+            {%- do log('kept table ' ~ old ~ ' renamed to ' ~ node.alias
+                ~ ' (docs/renames.md)', info=true) -%}
+            {%- do adapter.rename_relation(old, old.incorporate(path={'identifier': node.alias})) -%}
+            {%- do renamed.append(old_name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {#- The hook's connection is not the models': commit, or they would not see the renames. -#}
+    {%- if renamed -%}
+        {%- do adapter.commit() -%}
+    {%- endif -%}
+    {{ return('') }}
 {%- endmacro %}

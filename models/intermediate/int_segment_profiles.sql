@@ -1,6 +1,6 @@
 {#-
     Per segmentation method and segment: size, watch time and CLV, and the dominant channel and
-    region. The input to segment naming and to dim_segments.
+    region. The input to segment naming and to mart_segments.
 -#}
 with customer_segments as (
 

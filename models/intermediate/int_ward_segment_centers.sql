@@ -1,7 +1,7 @@
 {#-
     The centre of every Ward segment: each selected feature's mean (standardised units) over
     the segment's customers, averaged order-independently (exact_avg) so every build gives the
-    same doubles. One place for it: segment_centroids publishes these centres and
+    same doubles. One place for it: mart_segment_centroids publishes these centres and
     mart_segmentation_quality measures Ward's inertia around them.
 -#}
 with customer_segments as (

@@ -7,9 +7,9 @@ with customer_segments as (
 
 ),
 
-segment_names as (
+int_segment_names as (
 
-    select * from {{ ref('segment_names') }}
+    select * from {{ ref('int_segment_names') }}
 
 ),
 
@@ -43,7 +43,7 @@ final as (
     select
         per_cell.segmentation_method,
         per_cell.segment_id,
-        segment_names.segment_name,
+        int_segment_names.segment_name,
         per_cell.region_code as region,
         regions.region_name,
         per_cell.channel_code as channel,
@@ -60,9 +60,9 @@ final as (
         per_cell.mean_minutes_watched,
         per_cell.median_minutes_watched
     from per_cell
-    inner join segment_names
-        on per_cell.segmentation_method = segment_names.segmentation_method
-        and per_cell.segment_id = segment_names.segment_id
+    inner join int_segment_names
+        on per_cell.segmentation_method = int_segment_names.segmentation_method
+        and per_cell.segment_id = int_segment_names.segment_id
     inner join regions on per_cell.region_code = regions.region_code
     inner join channels on per_cell.channel_code = channels.channel_code
 

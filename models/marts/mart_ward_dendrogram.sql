@@ -3,9 +3,9 @@
     clusters m, m+1, ...) at a height. Merges above the cut are the ones the cut into this
     build's k (int_segment_count: the n_segments var or the auto choice) undoes.
 -#}
-with ward_merges as (
+with int_ward_merges as (
 
-    select * from {{ ref('ward_merges') }}
+    select * from {{ ref('int_ward_merges') }}
 
 ),
 
@@ -18,14 +18,14 @@ segment_count as (
 final as (
 
     select
-        ward_merges.merge_step,
-        ward_merges.left_node,
-        ward_merges.right_node,
-        ward_merges.height,
-        ward_merges.size as customers,
-        ward_merges.n_clusters_after,
-        (ward_merges.n_clusters_after < segment_count.n_segments) as is_above_cut
-    from ward_merges
+        int_ward_merges.merge_step,
+        int_ward_merges.left_node,
+        int_ward_merges.right_node,
+        int_ward_merges.height,
+        int_ward_merges.size as customers,
+        int_ward_merges.n_clusters_after,
+        (int_ward_merges.n_clusters_after < segment_count.n_segments) as is_above_cut
+    from int_ward_merges
     cross join segment_count
 
 )

@@ -1,11 +1,11 @@
 {#-
     MetricFlow's time spine: one row per day. The data has no dates, so every metric is
     measured at one day, the `snapshot_date` var; the spine covers a year either side of it
-    and of every snapshot kept in customer_segment_history.
+    and of every snapshot kept in mart_customer_segment_history.
 -#}
 {#- The kept membership history has earlier (or later) snapshots: cover them too. -#}
 {%- set first_day, last_day = snapshot_date(), snapshot_date() %}
-{%- set kept = stored_relation('customer_segment_history') %}
+{%- set kept = stored_relation('mart_customer_segment_history') %}
 {%- if kept is not none %}
     {%- set span = run_query(
         'select cast(min(snapshot_date) as ' ~ dbt.type_string() ~ '), cast(max(snapshot_date) as '

@@ -1,11 +1,11 @@
 {#-
     The membership history as the semantic layer reads it: one row per snapshot and customer
-    (customer_segment_history) with a key for the pair. Its snapshot_date is a real time
+    (mart_customer_segment_history) with a key for the pair. Its snapshot_date is a real time
     dimension: segment size and CLV over time, across snapshots and model versions.
 -#}
 with history as (
 
-    select * from {{ ref('customer_segment_history') }}
+    select * from {{ ref('mart_customer_segment_history') }}
 
 ),
 

@@ -1,5 +1,5 @@
 {#-
-    The customer fact as the semantic layer reads it: fct_customer_segments plus the columns
+    The customer fact as the semantic layer reads it: mart_customer_segments plus the columns
     MetricFlow needs and the mart does not carry. `snapshot_date` is the day the data describes
     (the `snapshot_date` var, default the build day): MetricFlow aggregates every measure over
     a time dimension and the input has no dates. `customer_weight` is each customer's share of
@@ -7,7 +7,7 @@
 -#}
 with customers as (
 
-    select * from {{ ref('fct_customer_segments') }}
+    select * from {{ ref('mart_customer_segments') }}
 
 ),
 

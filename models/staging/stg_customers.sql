@@ -3,7 +3,7 @@
     code seeds (by code, name or slug), blank minutes filled with 0 (flagged), declared
     attributes checked, and every broken rule written into rejection_reason. The rules are the
     macro customer_row_rules, which score_customers applies to new customers too. Nothing is
-    dropped here: int_customers_cleaned keeps the valid rows, customers_rejected the rest.
+    dropped here: int_customers_cleaned keeps the valid rows, mart_customers_rejected the rest.
 -#}
 with base_customers as (
 

@@ -7,7 +7,7 @@
    into a scratch DuckDB file,
 3. prints the slowest nodes from dbt's ``run_results.json``, the build's wall time and peak
    memory (maximum resident set size of the dbt process), and the time to score the N
-   customers in SQL (the ``scored_customers`` view, queried on its own),
+   customers in SQL (the ``mart_scored_customers`` view, queried on its own),
 4. runs a second ``dbt build`` into the same database with ``segmentation_mode: score`` and
    the next day's ``snapshot_date``: the scheduled run that scores the customers with the
    stored model version instead of refitting (docs/over-time.md), and prints its
@@ -116,7 +116,7 @@ def run_build(
 
 
 def time_sql_scoring(database: Path) -> tuple[float, int]:
-    """Seconds to score every customer with the ``scored_customers`` view (pure SQL).
+    """Seconds to score every customer with the ``mart_scored_customers`` view (pure SQL).
 
     The view is queried on its own against the built database (read-only), aggregated so
     that the time is the scoring, not fetching 10M rows to Python.
@@ -127,7 +127,7 @@ def time_sql_scoring(database: Path) -> tuple[float, int]:
         connection.execute("set enable_progress_bar = false")
         started = time.perf_counter()
         [(rows, _)] = connection.sql(
-            "select count(*), sum(kmeans_segment_id) from marts.scored_customers"
+            "select count(*), sum(kmeans_segment_id) from marts.mart_scored_customers"
         ).fetchall()
         return time.perf_counter() - started, int(rows)
 
@@ -163,7 +163,7 @@ def report(summary: dict, top: int = 15) -> str:
         f"{', '.join(f'{x:.1f}' for x in summary['load_average'])})",
         f"peak memory (max RSS of dbt): {summary['peak_rss_gib']:.2f} GiB",
         f"SQL scoring of {summary['scored_rows']:,} customers: "
-        f"{summary['sql_scoring_seconds']:.2f} s (the scored_customers view, aggregated)",
+        f"{summary['sql_scoring_seconds']:.2f} s (the mart_scored_customers view, aggregated)",
     ]
     scoring = summary.get("scoring_build")
     if scoring:

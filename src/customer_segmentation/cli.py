@@ -261,13 +261,18 @@ REPORT = _Command(
 
 def _run_compare_builds(args: argparse.Namespace) -> int:
     """Handler of ``compare-builds``: 0 when every relation is equal, 1 otherwise."""
-    from customer_segmentation.compare import compare_builds
+    from customer_segmentation.compare import compare_builds, parse_rename, read_renames
 
+    renames: dict[str, str] = {}
+    for path in args.rename_file or []:
+        renames.update(read_renames(path))
+    renames.update(parse_rename(text) for text in args.rename or [])
     comparisons = compare_builds(
         args.old,
         args.new,
         schemas=tuple(args.schema or ["marts"]),
         ignore_columns=tuple(args.ignore_column or []),
+        renames=renames,
     )
     for comparison in comparisons:
         print(comparison.describe())
@@ -293,6 +298,19 @@ COMPARE_BUILDS = _Command(
         _arg("new", help="DuckDB file of the build to check"),
         _arg("--schema", action="append", help="schema to compare (repeatable; default: marts)"),
         _arg("--ignore-column", action="append", help="column left out everywhere (repeatable)"),
+        _arg(
+            "--rename",
+            action="append",
+            metavar="OLD=NEW",
+            help="relation OLD of the old build is NEW in the new build (repeatable)",
+        ),
+        _arg(
+            "--rename-file",
+            action="append",
+            metavar="PATH",
+            help="renames listed in a file: 'old -> new' lines or Markdown table rows "
+            "| `old` | `new` | (e.g. docs/renames.md; repeatable)",
+        ),
     ),
 )
 

@@ -9,14 +9,21 @@ as exact values (doubles bit for bit), independent of their physical order.
 
 $ customer-segmentation compare-builds old.duckdb new.duckdb            # schema marts
 $ customer-segmentation compare-builds old.duckdb new.duckdb --schema marts --schema intermediate
+
+A relation renamed between the two builds is compared under its new name: ``--rename old=new``
+(repeatable) or ``--rename-file docs/renames.md`` (every ``old -> new`` line, or every Markdown
+table row whose first two cells are backticked names; see :func:`read_renames`).
+$ customer-segmentation compare-builds old.duckdb new.duckdb --rename-file docs/renames.md
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RelationComparison", "compare_builds"]
+__all__ = ["RelationComparison", "compare_builds", "parse_rename", "read_renames"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class RelationComparison:
     added_columns: tuple[str, ...] = ()
     missing_columns: tuple[str, ...] = ()
     ignored_columns: tuple[str, ...] = field(default=())
+    #: The relation's name in the new build when it was renamed (None: same name).
+    new_name: str | None = None
 
     @property
     def equal(self) -> bool:
@@ -47,6 +56,8 @@ class RelationComparison:
     def describe(self) -> str:
         """One line for a person."""
         label = f"{self.schema}.{self.name}"
+        if self.new_name is not None:
+            label += f" -> {self.new_name}"
         if self.new_rows is None:
             return f"MISSING  {label}: not in the new build ({self.old_rows:,} rows in the old)"
         parts = [f"{self.old_rows:,} rows"]
@@ -79,6 +90,37 @@ def _relations(connection, catalog: str, schemas: tuple[str, ...]) -> dict[tuple
     return {(schema, name): columns for schema, name, columns in rows}
 
 
+def parse_rename(text: str) -> tuple[str, str]:
+    """``old=new`` (or ``old -> new``) as a pair of relation names, checked."""
+    parts = re.split(r"\s*(?:->|=)\s*", text.strip())
+    if len(parts) != 2 or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) for p in parts):
+        raise ValueError(f"a rename is old=new (two relation names), got {text!r}")
+    return parts[0], parts[1]
+
+
+_TABLE_ROW = re.compile(r"^\|\s*`([A-Za-z_][A-Za-z0-9_]*)`\s*\|\s*`([A-Za-z_][A-Za-z0-9_]*)`\s*\|")
+_ARROW_LINE = re.compile(r"^\s*(?:[-*]\s+)?`?([A-Za-z_]\w*)`?\s*->\s*`?([A-Za-z_]\w*)`?\s*$")
+
+
+def read_renames(path: str | Path) -> dict[str, str]:
+    """Renames (old name -> new name) listed in a text or Markdown file.
+
+    A line ``old -> new`` (optionally a list item, names optionally in backticks) or a Markdown
+    table row whose first two cells are backticked names (`` | `old` | `new` | ... ``) is one
+    rename; every other line is ignored. A name renamed twice is an error.
+    """
+    renames: dict[str, str] = {}
+    for number, line in enumerate(Path(path).read_text().splitlines(), start=1):
+        match = _TABLE_ROW.match(line) or _ARROW_LINE.match(line)
+        if match is None:
+            continue
+        old, new = match.groups()
+        if renames.get(old, new) != new:
+            raise ValueError(f"{path}:{number}: {old} is renamed twice ({renames[old]}, {new})")
+        renames[old] = new
+    return renames
+
+
 def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
@@ -88,6 +130,7 @@ def compare_builds(
     new_path: str | Path,
     schemas: tuple[str, ...] = ("marts",),
     ignore_columns: tuple[str, ...] = (),
+    renames: Mapping[str, str] | None = None,
 ) -> list[RelationComparison]:
     """Compare every relation of ``schemas`` in ``old_path`` with the same one in ``new_path``.
 
@@ -100,6 +143,9 @@ def compare_builds(
     ignore_columns : tuple of str, default=()
         Column names left out of the comparison wherever they appear (for example a build
         timestamp).
+    renames : mapping of str to str, optional
+        Old relation name -> its name in the new build (same schema). A renamed relation is
+        compared with the new name's rows; names not listed are compared with the same name.
 
     Returns
     -------
@@ -114,7 +160,7 @@ def compare_builds(
             raise FileNotFoundError(f"no DuckDB file at {path}")
     connection = duckdb.connect(":memory:")
     try:
-        return _compare(connection, old_path, new_path, schemas, ignore_columns)
+        return _compare(connection, old_path, new_path, schemas, ignore_columns, renames or {})
     except duckdb.Error as error:
         raise ValueError(
             f"cannot compare {old_path} with {new_path}: {error}; is a build still writing one "
@@ -124,7 +170,9 @@ def compare_builds(
         connection.close()
 
 
-def _compare(connection, old_path, new_path, schemas, ignore_columns) -> list[RelationComparison]:
+def _compare(
+    connection, old_path, new_path, schemas, ignore_columns, renames
+) -> list[RelationComparison]:
     """The comparison itself, on a connection with nothing attached yet."""
     for alias, path in (("old_build", old_path), ("new_build", new_path)):
         literal = "'" + str(path).replace("'", "''") + "'"
@@ -135,11 +183,12 @@ def _compare(connection, old_path, new_path, schemas, ignore_columns) -> list[Re
     for (schema, name), old_columns in old.items():
         old_ref = f"old_build.{_quote(schema)}.{_quote(name)}"
         old_rows = connection.execute(f"select count(*) from {old_ref}").fetchone()[0]
-        new_columns = new.get((schema, name))
+        new_name = renames.get(name)
+        new_columns = new.get((schema, new_name or name))
         if new_columns is None:
-            comparisons.append(RelationComparison(schema, name, old_rows, None))
+            comparisons.append(RelationComparison(schema, name, old_rows, None, new_name=new_name))
             continue
-        new_ref = f"new_build.{_quote(schema)}.{_quote(name)}"
+        new_ref = f"new_build.{_quote(schema)}.{_quote(new_name or name)}"
         new_rows = connection.execute(f"select count(*) from {new_ref}").fetchone()[0]
         ignored = tuple(c for c in old_columns if c in ignore_columns)
         shared = [c for c in old_columns if c in new_columns and c not in ignore_columns]
@@ -165,6 +214,7 @@ def _compare(connection, old_path, new_path, schemas, ignore_columns) -> list[Re
                 added_columns=tuple(c for c in new_columns if c not in old_columns),
                 missing_columns=tuple(c for c in old_columns if c not in new_columns),
                 ignored_columns=ignored,
+                new_name=new_name,
             )
         )
     return comparisons

@@ -540,7 +540,7 @@ def channel_effects(
         One row per (region_code, channel_code), region_code NA for all regions.
     """
     _check_resampling(n_resamples, confidence)
-    check_collectable(customers_table, spark_collect_max_rows, "channel_effect_estimates")
+    check_collectable(customers_table, spark_collect_max_rows, "int_channel_effect_estimates")
     customers = _read_customers(customers_table)
     if customers.empty:
         raise ValueError("channel_effects: no customers")
@@ -615,7 +615,7 @@ def channel_tests(customers_table: object, spark_collect_max_rows: int | None = 
     whole summary is read together). A Spark DataFrame is collected to the driver (up to
     ``spark_collect_max_rows`` rows) and the result returned as a Spark DataFrame.
     """
-    check_collectable(customers_table, spark_collect_max_rows, "channel_effect_tests")
+    check_collectable(customers_table, spark_collect_max_rows, "int_channel_effect_tests")
     customers = _read_customers(customers_table)
     if customers.empty:
         raise ValueError("channel_tests: no customers")
@@ -693,7 +693,7 @@ def segment_intervals(
     (segmentation_method, segment_id)
     """
     _check_resampling(n_resamples, confidence)
-    check_collectable(segments_table, spark_collect_max_rows, "segment_value_estimates")
+    check_collectable(segments_table, spark_collect_max_rows, "int_segment_value_estimates")
     rows = []
     overall_parts = []
     position = 0

@@ -130,7 +130,7 @@ def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
     else:
         raise HistorySettingsError(
             f"var model_version must be 'latest' or a version id (a whole number >= 1, see "
-            f"marts.segmentation_model_versions), got {raw['model_version']!r}"
+            f"marts.mart_model_versions), got {raw['model_version']!r}"
         )
     if mode == "fit" and version is not None:
         raise HistorySettingsError(
@@ -252,7 +252,7 @@ def resolve_run(
             raise HistorySettingsError(
                 f"model version {version} was fitted with other feature settings (a transform "
                 "or weight in var segmentation_features differs; see the version's "
-                "feature_settings in marts.segmentation_model_versions): set them as they were "
+                "feature_settings in marts.mart_model_versions): set them as they were "
                 "to score with it, or fit a new version (segmentation_mode: fit)"
             )
         setting = _text(n_segments_setting).lower()
@@ -271,7 +271,7 @@ def resolve_run(
         known = ", ".join(map(str, stored)) or "none yet"
         raise HistorySettingsError(
             f"var model_version = {pinned}: no such version is stored (stored versions: "
-            f"{known}); see marts.segmentation_model_versions"
+            f"{known}); see marts.mart_model_versions"
         )
     if mode == "score":
         if latest is None:

@@ -760,7 +760,11 @@ def _kmeans_assignments_spark(
 
 
 def segment_names(
-    profiles_table: object, mix_table: object, fixed_names_table: object | None = None
+    profiles_table: object,
+    mix_table: object,
+    fixed_names_table: object | None = None,
+    *,
+    pure_share: float = 0.9,
 ) -> object:
     """Names and one-line profiles of every segment (see ``customer_segmentation.naming``).
 
@@ -774,7 +778,7 @@ def segment_names(
     profiles = _to_pandas(profiles_table)
     mix = _to_pandas(mix_table)
     fixed = None if fixed_names_table is None else _to_pandas(fixed_names_table)
-    named = describe_segments(profiles, mix, fixed_names=fixed)
+    named = describe_segments(profiles, mix, pure_share=pure_share, fixed_names=fixed)
     methods = ", ".join(sorted({str(m) for m in named["segmentation_method"]}))
     _log(
         "segment_names",
@@ -964,6 +968,7 @@ def segment_stability(
     random_state: int,
     spark_collect_max_rows: int | None = None,
     run_table: object | None = None,
+    recovered_jaccard: float = 0.75,
 ) -> object:
     """Bootstrap stability of every k-means segment (mean best-match Jaccard over refits).
 
@@ -1001,7 +1006,12 @@ def segment_stability(
             "stability_sample_size"
         )
     table = quality.bootstrap_stability(
-        X[rows], labels[rows], n_clusters, n_resamples=n_resamples, random_state=random_state
+        X[rows],
+        labels[rows],
+        n_clusters,
+        n_resamples=n_resamples,
+        random_state=random_state,
+        recovered_jaccard=recovered_jaccard,
     )
     table = table.rename(columns={"segment_id": "kmeans_segment_id"})
     table["kmeans_segment_id"] = segment_ids[table["kmeans_segment_id"].to_numpy() - 1]

@@ -136,7 +136,7 @@ def project_marts(manifest_path: str | os.PathLike, invocation_id: str = "") -> 
     list of str
         Relation names (dbt aliases, so versioned models keep their ``_v<N>`` names), sorted.
         Ephemeral models have no relation and are left out; tables and views are both listed
-        (views, e.g. ``scored_customers``, are published as tables).
+        (views, e.g. ``mart_scored_customers``, are published as tables).
 
     Raises
     ------
@@ -261,7 +261,7 @@ def _write_serving_database(
     with duckdb.connect(str(target), config=config) as connection:
         try:
             # Attached under its own catalog name (the file's stem), which is the name the
-            # views in the build file (e.g. scored_customers) use for the tables they read.
+            # views in the build file (e.g. mart_scored_customers) use for the tables they read.
             connection.execute(f"attach '{build_database.as_posix()}' as {build} (read_only)")
         except duckdb.Error as exc:
             first_line = str(exc).splitlines()[0]

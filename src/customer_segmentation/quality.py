@@ -13,9 +13,9 @@ the cost does not grow with the number of customers:
   bootstrap resamples and reports, per segment, the mean Jaccard similarity of its best match.
 
 :func:`k_selection_table` also keeps each k's best centres (:data:`CENTERS_COLUMN`, JSON written
-by :func:`centers_to_json`): ``kmeans_fit`` reads them back with :func:`centers_from_json` and
+by :func:`centers_to_json`): ``int_kmeans_fit`` reads them back with :func:`centers_from_json` and
 starts from them at the build's k, so the published fit is never worse than the partition
-k_selection found on the same customers.
+int_k_selection found on the same customers.
 
 Agreement between k-means and Ward (adjusted Rand index, normalised mutual information) is
 computed in SQL from the contingency table (``mart_segment_contingency``), so it needs no
@@ -66,11 +66,11 @@ AUTO_RULE = (
 )
 
 
-#: Column of the k_selection table holding each k's best centres as JSON (internal: read by
-#: kmeans_fit, not published in mart_k_selection).
+#: Column of the int_k_selection table holding each k's best centres as JSON (internal: read by
+#: int_kmeans_fit, not published in mart_k_selection).
 CENTERS_COLUMN = "best_centers_json"
 #: What to do about a missing or malformed CENTERS_COLUMN (every such error ends with it).
-REBUILD_K_SELECTION = "rebuild k_selection (dbt build --select k_selection+)"
+REBUILD_K_SELECTION = "rebuild int_k_selection (dbt build --select int_k_selection+)"
 
 
 def centers_to_json(centers: np.ndarray, features: Sequence[str]) -> str:
@@ -322,7 +322,7 @@ def k_selection_table(
     X : ndarray of shape (n, p)
         The standardised features of the customers scored (a seeded sample on large inputs).
     linkage : ndarray of shape (m - 1, 4)
-        The Ward tree of all customers (``ward_merges``); gives the merge-height gaps.
+        The Ward tree of all customers (``int_ward_merges``); gives the merge-height gaps.
     ks : sequence of int
         Numbers of segments to score, each between 2 and the number of distinct rows of ``X``.
     random_state : int
@@ -337,7 +337,7 @@ def k_selection_table(
     features : sequence of str, optional
         Names of the ``p`` columns of ``X``. When given, the table gets a
         :data:`CENTERS_COLUMN` column: the best partition's centres at each ``k``
-        (:func:`centers_to_json`), for ``kmeans_fit`` to start from.
+        (:func:`centers_to_json`), for ``int_kmeans_fit`` to start from.
 
     Returns
     -------
@@ -463,6 +463,7 @@ def bootstrap_stability(
     n_init: int = 2,
     n_merge_init: int = 3,
     max_iter: int = 300,
+    recovered_jaccard: float = 0.75,
 ) -> pd.DataFrame:
     """Per segment, how reproducible it is under bootstrap resampling (Hennig's clusterboot).
 
@@ -491,7 +492,8 @@ def bootstrap_stability(
     -------
     DataFrame
         One row per segment: ``segment_id``, ``mean_jaccard``, ``min_jaccard``,
-        ``share_of_resamples_recovered`` (Jaccard >= 0.75), ``n_resamples``.
+        ``share_of_resamples_recovered`` (Jaccard >= ``recovered_jaccard``, default 0.75:
+        settings.StabilitySettings), ``n_resamples``.
     """
     X = np.asarray(X, dtype=np.float64)
     reference = np.asarray(labels, dtype=np.int64) - 1
@@ -520,7 +522,7 @@ def bootstrap_stability(
             "segment_id": np.arange(1, n_clusters + 1, dtype=np.int64),
             "mean_jaccard": scores.mean(axis=0),
             "min_jaccard": scores.min(axis=0),
-            "share_of_resamples_recovered": (scores >= 0.75).mean(axis=0),
+            "share_of_resamples_recovered": (scores >= recovered_jaccard).mean(axis=0),
             "n_resamples": np.full(n_clusters, n_resamples, dtype=np.int64),
         }
     )

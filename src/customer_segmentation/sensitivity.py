@@ -72,7 +72,7 @@ def segment_moves(
         centers = np.column_stack(
             [
                 np.asarray(column, dtype=np.float64)
-                for column in connection.table("clustering.kmeans_fit")
+                for column in connection.table("intermediate.int_kmeans_fit")
                 .order("kmeans_segment_id")
                 .select(*[f"center_{name}" for name in names])
                 .fetchnumpy()

@@ -8,7 +8,7 @@ the customers in Spark:
 * k-means: ``pyspark.ml.clustering.KMeans`` (k-means|| initialisation, ``seed`` =
   ``random_state``), then the segments are numbered by the same stable-id rule as on DuckDB
   (:func:`customer_segmentation.ordering.segment_order`). pyspark.ml cannot start from given
-  centres, so the Ward-seeded and k_selection-seeded starts of the numpy search are not used
+  centres, so the Ward-seeded and int_k_selection-seeded starts of the numpy search are not used
   here;
 * the two-stage Ward: the micro-clusters come from ``pyspark.ml`` KMeans; the size-weighted
   Ward tree over their centroids is small and runs on the driver as on DuckDB;

@@ -105,7 +105,7 @@ def key_dtype_empty(table: object, key: str = "customer_id") -> np.ndarray:
 
 @dataclass(frozen=True)
 class Run:
-    """One row of the segmentation_run model."""
+    """One row of the int_segmentation_run model."""
 
     mode: str
     model_version: int  # scored version; 0 when fitting
@@ -119,10 +119,10 @@ class Run:
 
 
 def read_run(table: object) -> Run:
-    """The build's run plan from the one-row ``segmentation_run`` model."""
+    """The build's run plan from the one-row ``int_segmentation_run`` model."""
     frame = to_pandas(table)
     if len(frame) != 1:
-        raise ValueError(f"segmentation_run must have exactly one row, got {len(frame)}")
+        raise ValueError(f"int_segmentation_run must have exactly one row, got {len(frame)}")
     row = frame.iloc[0].to_dict()
     return Run(
         mode=str(row["mode"]),
@@ -161,7 +161,7 @@ def segmentation_run(
         features=features,
         n_segments_setting=n_segments_setting,
     )
-    _log("segmentation_run", f"{plan.mode}: {plan.reason}")
+    _log("int_segmentation_run", f"{plan.mode}: {plan.reason}")
     data = {
         "mode": [plan.mode],
         "model_version": [plan.model_version or 0],
@@ -277,7 +277,7 @@ def stored_fit_frame(
     version: int,
     features: Sequence[str],
 ) -> pd.DataFrame:
-    """kmeans_fit's table for a stored version (a scoring build fits nothing)."""
+    """int_kmeans_fit's table for a stored version (a scoring build fits nothing)."""
     ids, stored_features, centers = _version_centers(stored_centres, version)
     if list(stored_features) != list(features):
         raise ValueError(
@@ -339,7 +339,7 @@ def segment_lineage(
 ) -> object:
     """The lineage of this build's fit against the latest stored version (none when scoring).
 
-    Recomputes the match kmeans_fit made (the same inputs give the same match) and classifies
+    Recomputes the match int_kmeans_fit made (the same inputs give the same match) and classifies
     every link (:func:`history.lineage_rows`). Ids of 0 stand for "none" (a new segment has no
     previous id, a retired one no new id); the SQL model turns them into nulls.
     """
@@ -369,7 +369,9 @@ def segment_lineage(
     )
     expected = fit["kmeans_segment_id"].to_numpy(dtype=np.int64)
     if not np.array_equal(match.segment_ids, expected):
-        raise ValueError("segment_lineage: the match differs from kmeans_fit's; rebuild both")
+        raise ValueError(
+            "int_segment_lineage_links: the match differs from int_kmeans_fit's; rebuild both"
+        )
     rows = history.lineage_rows(
         previous_ids, match, min_share=float(run.values["lineage_min_share"])
     )
@@ -581,7 +583,7 @@ def customer_deviations(
             frame[f"feature_{rank + 1}"] = pd.array([None] * len(frame), dtype="Int64")
             frame[f"deviation_{rank + 1}"] = np.full(len(frame), np.nan)
     _log(
-        "customer_deviations",
+        "int_customer_deviations",
         f"{len(frame):,} customers, top {positions.shape[1]} features in "
         f"{time.perf_counter() - started:.2f}s",
     )

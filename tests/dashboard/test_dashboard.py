@@ -169,13 +169,15 @@ def check_charts(work: Work) -> dict[str, list[dict]]:
 def test_every_chart_returns_rows_of_the_current_publication(work):
     rows = timed("REST: login + every chart's rows", check_charts, work)
     with duckdb.connect(str(work.serving), read_only=True) as connection:
-        customers = connection.execute("select count(*) from marts.fct_customer_segments")
+        customers = connection.execute("select count(*) from marts.mart_customer_segments")
         customers = customers.fetchone()
         segments = connection.execute(
-            "select segment_name, customers from marts.dim_segments "
+            "select segment_name, customers from marts.mart_segments "
             "where segmentation_method = 'kmeans'"
         ).fetchall()
-        rejected = connection.execute("select count(*) from marts.customers_rejected").fetchone()
+        rejected = connection.execute(
+            "select count(*) from marts.mart_customers_rejected"
+        ).fetchone()
         cells = connection.execute("select count(*) from marts.mart_region_channel_performance")
         cells = cells.fetchone()[0]
     assert rows["Customers segmented"] == [{"customers": customers[0]}]

@@ -16,7 +16,7 @@ performance as (
 
 customers as (
 
-    select count(*) as customers from {{ ref('fct_customer_segments') }}
+    select count(*) as customers from {{ ref('mart_customer_segments') }}
 
 ),
 

@@ -12,7 +12,7 @@ with recommendations as (
 
 segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
 
 ),
 

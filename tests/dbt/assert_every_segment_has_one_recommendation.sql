@@ -1,5 +1,5 @@
 {#-
-    Every segment of dim_segments has exactly one row, with a recommendation, in the
+    Every segment of mart_segments has exactly one row, with a recommendation, in the
     recommendations mart.
 -#}
 with segments as (
@@ -7,7 +7,7 @@ with segments as (
     select
         segmentation_method,
         segment_id
-    from {{ ref('dim_segments') }}
+    from {{ ref('mart_segments') }}
 
 ),
 

@@ -9,7 +9,7 @@
 
 with segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
     where segmentation_method = 'kmeans'
 
 ),

@@ -8,7 +8,7 @@
 
 with segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
 
 ),
 

@@ -1,12 +1,12 @@
 {#-
     The SQL scoring of the model version (int_customer_scores, what the membership history
-    records) gives every customer the label of the Python assignment (kmeans_assignments), in
+    records) gives every customer the label of the Python assignment (int_kmeans_assignments), in
     fitting and in scoring builds alike. Returns the customers where they differ or where one
     side misses the customer.
 -#}
 with python_labels as (
 
-    select * from {{ ref('kmeans_assignments') }}
+    select * from {{ ref('int_kmeans_assignments') }}
 
 ),
 

@@ -9,16 +9,16 @@ with expected as (
 
 observed as (
     select
-        'fct_customer_segments' as observed_in,
+        'mart_customer_segments' as observed_in,
         count(*) as customers,
         sum(clv) as total_clv
-    from {{ ref('fct_customer_segments') }}
+    from {{ ref('mart_customer_segments') }}
     union all
     select
-        'dim_segments/' || segmentation_method as observed_in,
+        'mart_segments/' || segmentation_method as observed_in,
         sum(customers) as customers,
         sum(total_clv) as total_clv
-    from {{ ref('dim_segments') }}
+    from {{ ref('mart_segments') }}
     group by segmentation_method
     union all
     select

@@ -15,7 +15,7 @@ with model_version as (
 centres as (
 
     select segmentation_centres.*
-    from {{ ref('segmentation_model_centres') }} as segmentation_centres
+    from {{ ref('mart_model_centres') }} as segmentation_centres
     inner join model_version
         on segmentation_centres.model_version = model_version.model_version
 
@@ -24,7 +24,7 @@ centres as (
 scaler as (
 
     select version_scaler.*
-    from {{ ref('segmentation_model_scalers') }} as version_scaler
+    from {{ ref('mart_model_scalers') }} as version_scaler
     inner join model_version
         on version_scaler.model_version = model_version.model_version
 

@@ -4,17 +4,17 @@ with input_rows as (
 ),
 
 segmented as (
-    select count(*) as n from {{ ref('fct_customer_segments') }}
+    select count(*) as n from {{ ref('mart_customer_segments') }}
 ),
 
 rejected as (
-    select count(*) as n from {{ ref('customers_rejected') }}
+    select count(*) as n from {{ ref('mart_customers_rejected') }}
 ),
 
 overlap as (
     select count(*) as n
-    from {{ ref('fct_customer_segments') }} as fct
-    inner join {{ ref('customers_rejected') }} as rejected
+    from {{ ref('mart_customer_segments') }} as fct
+    inner join {{ ref('mart_customers_rejected') }} as rejected
         on fct.customer_id = rejected.customer_id
 )
 

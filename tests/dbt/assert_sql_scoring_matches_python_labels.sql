@@ -5,14 +5,14 @@ with python_labels as (
     select
         customer_id,
         kmeans_segment_id
-    from {{ ref('kmeans_assignments') }}
+    from {{ ref('int_kmeans_assignments') }}
 ),
 
 sql_labels as (
     select
         customer_id,
         kmeans_segment_id
-    from {{ ref('scored_customers') }}
+    from {{ ref('mart_scored_customers') }}
 )
 
 select

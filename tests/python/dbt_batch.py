@@ -4,7 +4,8 @@ Usage: ``python dbt_batch.py <spec.json> <out.json>``. The spec is a list of cas
 ``{"args": [...dbt args...], "database": "<path>", "queries": {"name": "sql", ...}}``; every
 case runs ``dbtRunner().invoke(args)`` from the project root with its own DuckDB file, then the
 queries against that file (only after a successful command, unless the case sets
-``"query_on_failure": true``). The output lists, per case: success, the error messages dbt
+``"query_on_failure": true``); a case's ``"env"`` mapping is set in the environment for that
+case only. The output lists, per case: success, the error messages dbt
 reported (node messages and any exception), and the query results.
 """
 
@@ -22,7 +23,17 @@ def run_case(runner, case: dict) -> dict:
     import duckdb
 
     os.environ["DBT_DUCKDB_PATH"] = case["database"]
-    result = runner.invoke([*case["args"], "--quiet"])
+    extra_env = case.get("env") or {}
+    saved = {name: os.environ.get(name) for name in extra_env}
+    os.environ.update(extra_env)
+    try:
+        result = runner.invoke([*case["args"], "--quiet"])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     messages = []
     if result.exception is not None:
         messages.append(str(result.exception))

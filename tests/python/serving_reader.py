@@ -37,12 +37,12 @@ def check(connection: duckdb.DuckDBPyConnection) -> str:
         observed = connection.execute(f'select count(*) from marts."{mart}"').fetchone()[0]
         if observed != recorded:
             raise AssertionError(f"{mart}: {observed} rows, {recorded} recorded")
-    facts = connection.execute("select count(*) from marts.fct_customer_segments").fetchone()[0]
+    facts = connection.execute("select count(*) from marts.mart_customer_segments").fetchone()[0]
     per_method = connection.execute(
-        "select segmentation_method, sum(customers) from marts.dim_segments group by 1"
+        "select segmentation_method, sum(customers) from marts.mart_segments group by 1"
     ).fetchall()
     if not per_method or any(total != facts for _, total in per_method):
-        raise AssertionError(f"dim_segments {per_method} != {facts} customers")
+        raise AssertionError(f"mart_segments {per_method} != {facts} customers")
     return build_ids[0][0]
 
 

@@ -1,7 +1,8 @@
 """The bad-input corpus: every malformed value, row and file, and what the project does with it.
 
 Outcomes are one of three:
-- quarantined: the row lands in ``customers_rejected`` with the exact reason, the build goes on;
+- quarantined: the row lands in ``mart_customers_rejected`` with the exact reason, the build goes
+  on;
 - accepted: the row (or file) is segmented as it is;
 - stopped: the build fails with one line naming the file and the column/line or the numbers
   (or the var) and saying what to fix.
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.integration
 BATCH = Path(__file__).with_name("dbt_batch.py")
 HEADER = ["minutes_watched", "CLV", "region", "channel"]
 # The cleaning models and what they read (the code seeds among them), tests left out.
-CLEANING = ["+int_customers_cleaned", "+customers_rejected"]
+CLEANING = ["+int_customers_cleaned", "+mart_customers_rejected"]
 # `dbt build` (seeds and models) without the data and unit tests: what `dbt run` was before
 # the cleaning models read the code seeds.
 NO_TESTS = ["--exclude", "resource_type:test", "resource_type:unit_test"]
@@ -129,7 +130,7 @@ def _case(args, database, queries=None):
 COUNTS = {
     "counts": "select (select count(*) from staging.base_customers), "
     "(select count(*) from intermediate.int_customers_cleaned), "
-    "(select count(*) from marts.customers_rejected)",
+    "(select count(*) from marts.mart_customers_rejected)",
 }
 
 
@@ -221,7 +222,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
         None,
     )
     # Segmentability: checked by the first clustering model.
-    to_ward = ["+ward_leaves"]
+    to_ward = ["+int_ward_leaves"]
     three_distinct = _write_csv(tmp / "three_distinct.csv", _valid_rows(3) * 10)
     run_cleaning(
         "too few distinct customers",
@@ -239,7 +240,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
         to_ward,
     )
     # The var cases share one database: the clustering input is built once, then each case runs
-    # only ward_leaves (the first model reading the numeric vars) or compiles the feature list.
+    # only int_ward_leaves (the first model reading the numeric vars) or compiles the feature list.
     run_cleaning(
         "small file built", small, None, ["+int_customer_features_scaled"], database="vars"
     )
@@ -265,8 +266,8 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
             {"random_state": 1.5},
         ),
     ]:
-        run_cleaning(name, small, expected, ["ward_leaves"], database="vars", **extra)
-    # The history vars are checked where the build's plan is made (segmentation_run).
+        run_cleaning(name, small, expected, ["int_ward_leaves"], database="vars", **extra)
+    # The history vars are checked where the build's plan is made (int_segmentation_run).
     for name, expected, extra in [
         (
             "segmentation_mode sometimes",
@@ -284,7 +285,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
             {"outlier_quantile": 2},
         ),
     ]:
-        run_cleaning(name, small, expected, ["segmentation_run"], database="vars", **extra)
+        run_cleaning(name, small, expected, ["int_segmentation_run"], database="vars", **extra)
     for name, expected, features in [
         (
             "unknown feature",
@@ -325,7 +326,7 @@ def corpus(tmp_path_factory):
             "staged": "select customer_id, rejection_reason, minutes_watched, "
             "minutes_watched_was_blank, region_code, channel_code "
             "from staging.stg_customers order by customer_id",
-            "rejected": "select customer_id, rejection_reason from marts.customers_rejected "
+            "rejected": "select customer_id, rejection_reason from marts.mart_customers_rejected "
             "order by customer_id",
         },
     )
@@ -442,7 +443,7 @@ def test_parquet_input_values_are_checked_like_csv(tmp_path, dbt_runner):
     )
     assert result.returncode == 0, result.output[-3000:]
     assert result.query(
-        "select customer_id, rejection_reason from marts.customers_rejected order by 1"
+        "select customer_id, rejection_reason from marts.mart_customers_rejected order by 1"
     ) == [
         (2, "minutes_watched is not finite: nan"),
         (

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 pytestmark = pytest.mark.integration
 
 MARTS = {
-    "fct_customer_segments",
-    "dim_segments",
+    "mart_customer_segments",
+    "mart_segments",
     "mart_segment_region_channel",
     "mart_region_channel_performance",
-    "segment_centroids",
+    "mart_segment_centroids",
     "mart_ward_dendrogram",
-    "customers_rejected",
+    "mart_customers_rejected",
 }
 
 
@@ -34,7 +34,7 @@ def test_tools_can_list_the_marts_and_their_columns(engine):
     # duckdb-engine lists schemas as "<database>.<schema>", as Superset's schema picker shows.
     assert "marts" in {name.split(".")[-1] for name in inspector.get_schema_names()}
     assert set(inspector.get_table_names(schema="marts")) >= MARTS
-    columns = {c["name"]: c for c in inspector.get_columns("dim_segments", schema="marts")}
+    columns = {c["name"]: c for c in inspector.get_columns("mart_segments", schema="marts")}
     assert {"segment_name", "customers", "mean_clv", "segment_profile"} <= set(columns)
 
 
@@ -42,10 +42,10 @@ def test_kpi_tiles(engine, embedded_build):
     with engine.connect() as connection:
         customers, total_clv, mean_minutes = connection.execute(
             sa.text(
-                "select count(*), sum(clv), avg(minutes_watched) from marts.fct_customer_segments"
+                "select count(*), sum(clv), avg(minutes_watched) from marts.mart_customer_segments"
             )
         ).one()
-    (expected,) = embedded_build.query("select count(*) from marts.fct_customer_segments")[0]
+    (expected,) = embedded_build.query("select count(*) from marts.mart_customer_segments")[0]
     assert customers == expected > 0
     assert total_clv > 0 and mean_minutes > 0
 
@@ -54,7 +54,7 @@ def test_segment_bar_chart(engine):
     with engine.connect() as connection:
         rows = connection.execute(
             sa.text(
-                "select segment_name, customers, mean_clv from marts.dim_segments "
+                "select segment_name, customers, mean_clv from marts.mart_segments "
                 "where segmentation_method = 'kmeans' order by mean_clv desc"
             )
         ).all()
@@ -75,7 +75,7 @@ def test_region_channel_heatmap_and_bound_filter(engine):
         drill = connection.execute(
             sa.text(
                 "select channel_name, count(*) as customers, avg(clv) as mean_clv "
-                "from marts.fct_customer_segments where region_name = :region "
+                "from marts.mart_customer_segments where region_name = :region "
                 "group by channel_name"
             ),
             {"region": region},
@@ -95,9 +95,9 @@ def test_sqlalchemy_core_query_builder(engine):
     type), columns and table names reflect fine, and the marts have no keys to reflect anyway.
     """
     inspector = sa.inspect(engine)
-    columns = inspector.get_columns("dim_segments", schema="marts")
+    columns = inspector.get_columns("mart_segments", schema="marts")
     segments = sa.Table(
-        "dim_segments",
+        "mart_segments",
         sa.MetaData(schema="marts"),
         *(sa.Column(c["name"], c["type"]) for c in columns),
     )

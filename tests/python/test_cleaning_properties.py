@@ -27,7 +27,7 @@ MODELS = {
     "stg_channels": "staging/stg_channels.sql",
     "stg_customers": "staging/stg_customers.sql",
     "int_customers_cleaned": "intermediate/int_customers_cleaned.sql",
-    "customers_rejected": "marts/customers_rejected.sql",
+    "mart_customers_rejected": "marts/mart_customers_rejected.sql",
     "int_customer_features_encoded": "intermediate/int_customer_features_encoded.sql",
 }
 CHANNELS = ["google", "facebook", "youtube", "linkedin", "twitter", "instagram", "friend", "other"]
@@ -173,7 +173,9 @@ def test_rows_in_equal_segmented_plus_rejected_and_valid_rows_are_kept(cleaning,
         r[0] for r in cleaning.execute("select customer_id from int_customers_cleaned").fetchall()
     }
     rejected = dict(
-        cleaning.execute("select customer_id, rejection_reason from customers_rejected").fetchall()
+        cleaning.execute(
+            "select customer_id, rejection_reason from mart_customers_rejected"
+        ).fetchall()
     )
     staged = cleaning.execute("select count(*) from stg_customers").fetchone()[0]
     assert staged == len(rows)
@@ -195,7 +197,8 @@ def test_any_text_is_segmented_or_rejected_never_dropped(cleaning, rows):
     load(cleaning, rows)
     counts = cleaning.execute(
         "select (select count(*) from stg_customers), "
-        "(select count(*) from int_customers_cleaned), (select count(*) from customers_rejected), "
+        "(select count(*) from int_customers_cleaned), "
+        "(select count(*) from mart_customers_rejected), "
         "(select count(*) from stg_customers where is_valid = (rejection_reason is not null))"
     ).fetchone()
     assert counts[0] == len(rows)

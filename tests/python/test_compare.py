@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from customer_segmentation.cli import main
-from customer_segmentation.compare import compare_builds
+from customer_segmentation.compare import compare_builds, parse_rename, read_renames
 
 
 def _write(path, rows, extra_column=False):
@@ -40,3 +41,43 @@ def test_a_changed_value_a_lost_duplicate_and_a_missing_relation_are_found(tmp_p
     output = capsys.readouterr().out
     assert "MISSING  marts.gone" in output
     assert "DIFFERS  marts.dim_segments" in output
+
+
+def test_a_renamed_relation_is_compared_under_its_new_name(tmp_path, capsys):
+    _write(tmp_path / "old.duckdb", [(1, 10.5), (2, 3.0)])
+    _write(tmp_path / "new.duckdb", [(2, 3.0), (1, 10.5)])
+    with duckdb.connect(str(tmp_path / "new.duckdb")) as connection:
+        connection.execute("alter table marts.dim_segments rename to mart_segments")
+    old, new = str(tmp_path / "old.duckdb"), str(tmp_path / "new.duckdb")
+    (missing,) = compare_builds(old, new)
+    assert missing.new_rows is None and not missing.equal
+    (renamed,) = compare_builds(old, new, renames={"dim_segments": "mart_segments"})
+    assert renamed.equal and renamed.new_name == "mart_segments"
+    assert main(["compare-builds", old, new, "--rename", "dim_segments=mart_segments"]) == 0
+    assert "EQUAL    marts.dim_segments -> mart_segments: 2 rows" in capsys.readouterr().out
+    # A rename to a relation with other rows is still a difference.
+    with duckdb.connect(new) as connection:
+        connection.execute("update marts.mart_segments set clv = 3.5 where segment_id = 2")
+    assert main(["compare-builds", old, new, "--rename", "dim_segments=mart_segments"]) == 1
+
+
+def test_renames_are_read_from_a_markdown_list(tmp_path):
+    listing = tmp_path / "renames.md"
+    listing.write_text(
+        "# Renames\n\n| Old | New | Why |\n|---|---|---|\n"
+        "| `dim_segments` | `mart_segments` | one convention |\n"
+        "- `kmeans_fit` -> `int_kmeans_fit`\n"
+        "customers_rejected -> mart_customers_rejected\n"
+        "Prose with -> an arrow is not a rename.\n"
+    )
+    assert read_renames(listing) == {
+        "dim_segments": "mart_segments",
+        "kmeans_fit": "int_kmeans_fit",
+        "customers_rejected": "mart_customers_rejected",
+    }
+    listing.write_text("a -> b\na -> c\n")
+    with pytest.raises(ValueError, match="a is renamed twice"):
+        read_renames(listing)
+    assert parse_rename(" a = b ") == ("a", "b")
+    with pytest.raises(ValueError, match="a rename is old=new"):
+        parse_rename("a=b=c")

@@ -11,37 +11,37 @@ from conftest import SEED_CSV
 pytestmark = pytest.mark.integration
 
 MARTS = [
-    "fct_customer_segments",
-    "dim_segments",
+    "mart_customer_segments",
+    "mart_segments",
     "mart_segment_region_channel",
     "mart_region_channel_performance",
-    "segment_centroids",
+    "mart_segment_centroids",
     "mart_ward_dendrogram",
-    "customers_rejected",
+    "mart_customers_rejected",
 ]
 
 
 def test_embedded_build_segments_every_customer(embedded_build):
     rows, first_id, last_id, total_clv = embedded_build.query(
         "select count(*), min(customer_id), max(customer_id), round(sum(clv), 2) "
-        "from marts.fct_customer_segments"
+        "from marts.mart_customer_segments"
     )[0]
     assert (rows, first_id, last_id) == (3834, 1, 3834)
     assert total_clv == pytest.approx(453883.95, abs=0.005)
-    assert embedded_build.query("select count(*) from marts.customers_rejected") == [(0,)]
+    assert embedded_build.query("select count(*) from marts.mart_customers_rejected") == [(0,)]
 
 
 def test_customer_one_is_the_files_first_row(embedded_build):
     first = embedded_build.query(
         "select minutes_watched, clv, region, channel, region_name, channel_name "
-        "from marts.fct_customer_segments where customer_id = 1"
+        "from marts.mart_customer_segments where customer_id = 1"
     )
     assert first == [(3197.0, 205.42, 2, 4, "Rest of the World", "LinkedIn")]
 
 
 def test_blank_minutes_become_zero_and_are_flagged(embedded_build):
     blank = embedded_build.query(
-        "select count(*), max(minutes_watched) from marts.fct_customer_segments "
+        "select count(*), max(minutes_watched) from marts.mart_customer_segments "
         "where minutes_watched_was_blank"
     )
     assert blank == [(109, 0.0)]
@@ -51,11 +51,11 @@ def test_eight_segments_per_method(embedded_build):
     counts = embedded_build.query(
         "select count(distinct kmeans_segment_id), count(distinct ward_segment_id), "
         "count(distinct kmeans_segment_name), count(distinct ward_segment_name) "
-        "from marts.fct_customer_segments"
+        "from marts.mart_customer_segments"
     )
     assert counts == [(8, 8, 8, 8)]
     per_method = embedded_build.query(
-        "select segmentation_method, count(*), sum(customers) from marts.dim_segments "
+        "select segmentation_method, count(*), sum(customers) from marts.mart_segments "
         "group by 1 order by 1"
     )
     assert per_method == [("kmeans", 8, 3834), ("ward", 8, 3834)]
@@ -93,8 +93,8 @@ def test_centroids_in_original_units_match_segment_means(embedded_build):
     gaps = embedded_build.query(
         """
         select max(abs(c.center_original_units - d.mean_clv))
-        from marts.segment_centroids c
-        join marts.dim_segments d using (segmentation_method, segment_id)
+        from marts.mart_segment_centroids c
+        join marts.mart_segments d using (segmentation_method, segment_id)
         where c.feature_name = 'clv'
         """
     )
@@ -122,7 +122,7 @@ def test_bad_rows_are_quarantined_and_the_rest_segmented(dbt_runner, tmp_path):
     result = dbt_runner(["build", "--vars", f"{{customers_path: '{path}'}}"])
     assert result.returncode == 0, result.output[-5000:]
     rejected = result.query(
-        "select customer_id, rejection_reason from marts.customers_rejected order by 1"
+        "select customer_id, rejection_reason from marts.mart_customers_rejected order by 1"
     )
     assert rejected == [
         (5, "minutes_watched is negative: -5"),
@@ -132,7 +132,7 @@ def test_bad_rows_are_quarantined_and_the_rest_segmented(dbt_runner, tmp_path):
             "(add a line to seeds/channel_codes.csv)",
         ),
     ]
-    assert result.query("select count(*) from marts.fct_customer_segments") == [(3832,)]
+    assert result.query("select count(*) from marts.mart_customer_segments") == [(3832,)]
 
 
 def test_missing_column_fails_and_names_it(dbt_runner, tmp_path):
@@ -180,9 +180,9 @@ def test_parquet_input_with_other_column_order_and_extra_columns(dbt_runner, tmp
     assert result.returncode == 0, result.output[-5000:]
     assert result.query(
         "select count(*), round(sum(clv), 2), count(*) filter (where minutes_watched_was_blank) "
-        "from marts.fct_customer_segments"
+        "from marts.mart_customer_segments"
     ) == [(3834, 453883.95, 109)]
     assert result.query(
-        "select minutes_watched, clv, region, channel from marts.fct_customer_segments "
+        "select minutes_watched, clv, region, channel from marts.mart_customer_segments "
         "where customer_id = 1"
     ) == [(3197.0, 205.42, 2, 4)]

@@ -53,7 +53,7 @@ def test_the_site_builds_with_strict(tmp_path):
         assert built.is_file(), f"{page} was not built"
     home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     # The home page takes the README's tables and drawing through snippets: they must be there.
-    for text in ["Twitter Devotees", "fct_customer_segments", "int_customer_features_scaled"]:
+    for text in ["Twitter Devotees", "mart_customer_segments", "int_customer_features_scaled"]:
         assert text in home, f"the home page lost {text!r} from the README"
     assert "--8&lt;--" not in home and "--8<--" not in home, "a snippet marker was not replaced"
 

@@ -26,11 +26,11 @@ BATCH = Path(__file__).with_name("dbt_batch.py")
 
 SEGMENTS = (
     "select customer_id, kmeans_segment_id, ward_segment_id, kmeans_segment_name, "
-    "ward_segment_name from marts.fct_customer_segments"
+    "ward_segment_name from marts.mart_customer_segments"
 )
 REJECTED = (
     "select input_row, customer_id, rejection_rule, rejection_reason "
-    "from marts.customers_rejected order by input_row"
+    "from marts.mart_customers_rejected order by input_row"
 )
 
 #: Region and channel names of the embedded codes, written in mixed case and with padding.
@@ -107,7 +107,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
         },
         {
             "segments": SEGMENTS,
-            "types": "select distinct typeof(customer_id) from marts.fct_customer_segments",
+            "types": "select distinct typeof(customer_id) from marts.mart_customer_segments",
         },
     )
 
@@ -151,7 +151,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
         },
         {
             "segments": SEGMENTS,
-            "plans": "select feature_name, count(*) from marts.segment_centroids "
+            "plans": "select feature_name, count(*) from marts.mart_segment_centroids "
             "where not is_segmentation_feature and segmentation_method = 'kmeans' group by 1 "
             "order by 1",
         },
@@ -221,14 +221,15 @@ def _cases(tmp: Path) -> dict[str, dict]:
         {"customers_path": str(tmp / "vocabulary.csv"), "n_segments": 10},
         {
             "segments": "select segmentation_method, segment_id, segment_name, customers "
-            "from marts.dim_segments",
-            "tiktok_scored": "select s.segment_name, count(*) from marts.scored_customers s "
-            "join marts.fct_customer_segments f using (customer_id) where f.channel = 9 group by 1",
+            "from marts.mart_segments",
+            "tiktok_scored": "select s.segment_name, count(*) from marts.mart_scored_customers s "
+            "join marts.mart_customer_segments f using (customer_id) "
+            "where f.channel = 9 group by 1",
             "features": "select feature_name from intermediate.int_feature_scaler "
             "order by feature_position",
-            "regions": "select region_name, count(*) from marts.fct_customer_segments "
+            "regions": "select region_name, count(*) from marts.mart_customer_segments "
             "where region >= 3 group by 1 order by 1",
-            "rejected": "select count(*) from marts.customers_rejected",
+            "rejected": "select count(*) from marts.mart_customers_rejected",
         },
         project=project,
     )
@@ -263,18 +264,18 @@ def _cases(tmp: Path) -> dict[str, dict]:
             "n_segments": 5,
         },
         {
-            "disagreements": "select count(*) from marts.scored_customers s "
-            "join clustering.kmeans_assignments k using (customer_id) "
+            "disagreements": "select count(*) from marts.mart_scored_customers s "
+            "join intermediate.int_kmeans_assignments k using (customer_id) "
             "where s.kmeans_segment_id is distinct from k.kmeans_segment_id",
-            "scored": "select count(*) from marts.scored_customers "
+            "scored": "select count(*) from marts.mart_scored_customers "
             "where kmeans_segment_id is not null",
             "scaler": "select feature_name, feature_transform, feature_weight, "
             "clip_upper is not null from intermediate.int_feature_scaler order by feature_position",
-            "attributes": "select customer_attributes from marts.fct_customer_segments "
+            "attributes": "select customer_attributes from marts.mart_customer_segments "
             "order by customer_id limit 3",
             "profiles": "select c.segmentation_method, c.segment_id, c.center_original_units, "
             "c.is_segmentation_feature, avg(cast(f.customer_attributes ->> 'tickets' as double)) "
-            "from marts.segment_centroids c join marts.fct_customer_segments f "
+            "from marts.mart_segment_centroids c join marts.mart_customer_segments f "
             "on c.segment_id = case c.segmentation_method when 'kmeans' "
             "then f.kmeans_segment_id else f.ward_segment_id end "
             "where c.feature_name = 'tickets' group by all",
@@ -288,7 +289,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
         ["build"],
         {"segmentation_features": BEHAVIOURAL_FEATURES, "n_segments": "auto"},
         {
-            "segments": "select segment_name, naming_rule, customers from marts.dim_segments "
+            "segments": "select segment_name, naming_rule, customers from marts.mart_segments "
             "where segmentation_method = 'kmeans' order by segment_id"
         },
     )
@@ -309,7 +310,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
         [
             "build",
             "--select",
-            "+customers_rejected",
+            "+mart_customers_rejected",
             "+int_customers_cleaned",
             "--indirect-selection",
             "cautious",
@@ -339,7 +340,7 @@ def _cases(tmp: Path) -> dict[str, dict]:
         [
             "build",
             "--select",
-            "+customers_rejected",
+            "+mart_customers_rejected",
             "+int_customers_cleaned",
             "--indirect-selection",
             "cautious",

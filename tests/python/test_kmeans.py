@@ -121,7 +121,7 @@ def test_init_center_sets_are_used_and_counted():
 def test_a_start_from_a_better_partition_is_never_lost():
     """Lloyd from a partition's member means, then Hartigan moves, never raise its inertia:
     given those centres, even a weak search ends at or below that partition's inertia. This is
-    what kmeans_fit relies on when it starts from the centres k_selection found."""
+    what int_kmeans_fit relies on when it starts from the centres int_k_selection found."""
     X = _overlapping_blobs()
     best = fit_best_kmeans(X, 6, random_state=0)
     weak = {"n_init": 1, "n_merge_init": 0}

@@ -108,7 +108,7 @@ def test_count_distinct_rows_stops_early_when_enough():
     assert pipeline.count_distinct_rows(np.zeros((10, 2))) == 1
 
 
-# --- kmeans_fit starts from k_selection's best centres at its k -------------------------------
+# --- int_kmeans_fit starts from int_k_selection's best centres at its k ---------------------
 
 
 def _fit_inputs(n_segments=3):
@@ -151,14 +151,14 @@ def spy_starts(monkeypatch):
 
 def test_kmeans_fit_starts_from_the_k_selection_row_of_its_k(spy_starts):
     features, centroids, leaf_segments, selection = _fit_inputs()
-    spy_starts.clear()  # k_selection's own searches
+    spy_starts.clear()  # int_k_selection's own searches
     row = selection.loc[selection["n_clusters"] == 3, quality.CENTERS_COLUMN].item()
     # The other k's are never read: garbage there changes nothing.
     tampered = selection.copy()
     tampered.loc[tampered["n_clusters"] != 3, quality.CENTERS_COLUMN] = "not json"
     with_row = _fit(features, centroids, leaf_segments, tampered)
     (starts,) = spy_starts
-    assert len(starts) == 2  # the Ward start first, then k_selection's centres at k = 3
+    assert len(starts) == 2  # the Ward start first, then int_k_selection's centres at k = 3
     np.testing.assert_array_equal(starts[1], quality.centers_from_json(row, FEATURES, 3))
     without = _fit(features, centroids, leaf_segments, None)
     assert len(spy_starts[1]) == 1
@@ -169,7 +169,7 @@ def test_kmeans_fit_starts_from_the_k_selection_row_of_its_k(spy_starts):
 
 def test_kmeans_fit_without_a_row_for_its_k_runs_as_before(spy_starts):
     features, centroids, leaf_segments, selection = _fit_inputs()
-    spy_starts.clear()  # k_selection's own searches
+    spy_starts.clear()  # int_k_selection's own searches
     outside = selection[selection["n_clusters"] != 3]  # k outside the scored range
     frame = _fit(features, centroids, leaf_segments, outside)
     alone = _fit(features, centroids, leaf_segments, None)

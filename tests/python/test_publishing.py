@@ -50,7 +50,9 @@ def export_marts(database: Path, out_dir: Path) -> dict[str, bytes]:
     return exported
 
 
-def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.CompletedProcess:
+def make_target(
+    work: Path, target: str, dbt_args: str = "", extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
     """`make build` or `make report` in work/ (build database, dbt target, serving database and
     report all there).
 
@@ -62,6 +64,7 @@ def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.Compl
         "DBT_TARGET_PATH": str(work / "target"),
         "DBT_LOG_PATH": str(work / "logs"),
         "OMP_NUM_THREADS": "1",
+        **(extra_env or {}),
     }
     make_vars = [
         f"VENV={VENV}",
@@ -92,8 +95,10 @@ def make_target(work: Path, target: str, dbt_args: str = "") -> subprocess.Compl
     )
 
 
-def make_build(work: Path, dbt_args: str = "") -> subprocess.CompletedProcess:
-    return make_target(work, "build", dbt_args)
+def make_build(
+    work: Path, dbt_args: str = "", extra_env: dict | None = None
+) -> subprocess.CompletedProcess:
+    return make_target(work, "build", dbt_args, extra_env)
 
 
 @pytest.fixture(scope="module")
@@ -156,11 +161,12 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     before_marts = export_marts(serving, tmp_path / "before")
     before_bytes = serving.read_bytes()
 
-    result = make_build(published, "--vars '{fail_clustering_for_test: true}'")
+    # The test hook (an environment variable, not a setting) makes int_kmeans_fit raise.
+    result = make_build(published, extra_env={"CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING": "1"})
 
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "kmeans_fit failed on purpose (var fail_clustering_for_test is true)" in output
+    assert "int_kmeans_fit failed on purpose (environment variable" in output
     assert "published build" not in output
     assert read_publication(serving) == before
     assert export_marts(serving, tmp_path / "after") == before_marts
@@ -171,13 +177,13 @@ def test_failed_build_publishes_nothing_and_the_last_publication_stays_readable(
     assert reported.returncode == 0, (reported.stdout + reported.stderr)[-3000:]
     page = (published / "report.html").read_text(encoding="utf-8")
     assert f"Build <b>{before['build_id']}</b>" in page
-    assert "failed</b>, so it was not published" in page and "kmeans_fit (error)" in page
-    customers = before["row_counts"]["fct_customer_segments"]
+    assert "failed</b>, so it was not published" in page and "int_kmeans_fit (error)" in page
+    customers = before["row_counts"]["mart_customer_segments"]
     assert f"<b>{customers:,}</b> customers in" in page
     assert "warning: the report shows the last published build" in reported.stderr
 
     # Publishing by hand after the failed build is refused too, naming the failed node.
-    with pytest.raises(PublishError, match="kmeans_fit"):
+    with pytest.raises(PublishError, match="int_kmeans_fit"):
         publish_marts(
             published / "build.duckdb",
             serving,
@@ -208,8 +214,8 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
             {
                 "args": {"which": "build"},
                 "results": [
-                    {"unique_id": "model.customer_segmentation.kmeans_fit", "status": "error"},
-                    {"unique_id": "model.customer_segmentation.dim_segments", "status": "skipped"},
+                    {"unique_id": "model.customer_segmentation.int_kmeans_fit", "status": "error"},
+                    {"unique_id": "model.customer_segmentation.mart_segments", "status": "skipped"},
                 ],
             }
         )
@@ -233,7 +239,7 @@ def test_publish_cli_refuses_a_failed_build_with_one_line(tmp_path, capsys):
     assert error.startswith(
         "customer-segmentation publish: error: the last dbt build did not succeed"
     )
-    assert "model.customer_segmentation.kmeans_fit (error); 1 skipped" in error
+    assert "model.customer_segmentation.int_kmeans_fit (error); 1 skipped" in error
 
 
 def serving_relations(serving: Path) -> set[str]:
@@ -263,7 +269,7 @@ def test_a_model_removed_from_the_project_is_not_published(embedded_build, tmp_p
         run_results_path=target / "run_results.json",
     )
     expected = project_marts(manifest)
-    assert "mart_retired" not in expected and "dim_segments" in expected
+    assert "mart_retired" not in expected and "mart_segments" in expected
     assert sorted(publication.row_counts) == expected
     published = serving_relations(tmp_path / "serving.duckdb")
     assert published == {*expected, "build_info", "published_marts"}

@@ -136,7 +136,7 @@ def test_pipeline_k_selection_clips_the_range_to_distinct_customers():
         )  # fmt: skip
 
 
-# --- best_centers_json: what k_selection keeps for kmeans_fit ---------------------------------
+# --- best_centers_json: what int_k_selection keeps for int_kmeans_fit -----------------------
 
 
 def test_k_selection_keeps_each_k_best_centres_exactly():
@@ -196,11 +196,11 @@ _GOOD = {"features": ["x", "y"], "centers": [[0.0, 1.0], [2.0, 3.0]]}
 )
 def test_malformed_centres_are_refused_naming_the_column(value, message):
     text = value if value is None or isinstance(value, str) else json.dumps(value)
-    where = "k_selection.best_centers_json (row n_clusters = 2)"
+    where = "int_k_selection.best_centers_json (row n_clusters = 2)"
     with pytest.raises(ValueError, match=message) as raised:
         quality.centers_from_json(text, ["x", "y"], 2, where=where)
     assert str(raised.value).startswith(where)
-    assert "rebuild k_selection" in str(raised.value)
+    assert "rebuild int_k_selection" in str(raised.value)
     assert quality.centers_from_json(json.dumps(_GOOD), ["x", "y"], 2).tolist() == _GOOD["centers"]
 
 

@@ -28,7 +28,7 @@ CLASSIC_TESTS = [
 
 
 def _segments(build) -> list[tuple]:
-    return build.query(f"select {SEGMENT_COLUMNS} from marts.fct_customer_segments order by 1")
+    return build.query(f"select {SEGMENT_COLUMNS} from marts.mart_customer_segments order by 1")
 
 
 def test_quality_mart_shows_best_inertia_and_agreement(embedded_build):
@@ -39,9 +39,9 @@ def test_quality_mart_shows_best_inertia_and_agreement(embedded_build):
         "from marts.mart_segmentation_quality"
     )
     (k, source, customers, inertia, starts, at_best, strategy, ward, ari, nmi, b) = row
-    # The search's run time is run metadata, not data: it lives in clustering.kmeans_fit, so
+    # The search's run time is run metadata, not data: it lives in intermediate.int_kmeans_fit, so
     # the marts stay byte-identical between builds of the same input.
-    ((seconds,),) = embedded_build.query("select max(fit_seconds) from clustering.kmeans_fit")
+    ((seconds,),) = embedded_build.query("select max(fit_seconds) from intermediate.int_kmeans_fit")
     assert (k, source, customers, strategy, b) == (8, "var", 3834, "multistart-full", 20)
     assert inertia <= BEST_KNOWN_INERTIA
     assert 1 <= at_best <= starts and seconds > 0
@@ -55,9 +55,9 @@ def test_quality_mart_shows_best_inertia_and_agreement(embedded_build):
 
 
 def test_fit_at_k_6_is_never_worse_than_k_selection(embedded_build):
-    """At k = 6 the fit's own starts miss the partition k_selection finds; started from
-    k_selection's centres (what the kmeans_fit model does) it reaches it. Runs the package on
-    the default build's tables instead of a second dbt build (about a second)."""
+    """At k = 6 the fit's own starts miss the partition int_k_selection finds; started from
+    int_k_selection's centres (what the int_kmeans_fit model does) it reaches it. Runs the package
+    on the default build's tables instead of a second dbt build (about a second)."""
     from customer_segmentation import pipeline
 
     settings = dict(
@@ -68,16 +68,16 @@ def test_fit_at_k_6_is_never_worse_than_k_selection(embedded_build):
         features_table = connection.table("intermediate.int_customer_features_scaled")
         features = [c for c in features_table.columns if c not in {"customer_id", "customer_order"}]
         leaves = connection.table("intermediate.int_ward_leaf_centroids")
-        merges = connection.table("clustering.ward_merges")
-        selection = connection.table("clustering.k_selection")
+        merges = connection.table("intermediate.int_ward_merges")
+        selection = connection.table("intermediate.int_k_selection")
         ((best_known, sample_rows),) = connection.sql(
-            "select inertia, sample_rows from clustering.k_selection where n_clusters = 6"
+            "select inertia, sample_rows from intermediate.int_k_selection where n_clusters = 6"
         ).fetchall()
         leaf_segments = pipeline.ward_leaf_segments(merges, leaves, features, n_segments=6)
         inputs = (features_table, leaves, leaf_segments, features)
         fit = pipeline.kmeans_fit(*inputs, k_selection_table=selection, **settings)
         alone = pipeline.kmeans_fit(*inputs, **settings)
-    assert sample_rows == 3834  # k_selection searched every customer
+    assert sample_rows == 3834  # int_k_selection searched every customer
     assert fit["inertia"].iloc[0] <= best_known * (1 + 1e-9)
     assert fit["inertia"].iloc[0] == pytest.approx(28_250.21, abs=0.01)
     # Why the start is needed: without it the search ends higher (28,602.35 when written).
@@ -87,7 +87,7 @@ def test_fit_at_k_6_is_never_worse_than_k_selection(embedded_build):
 def test_sql_agreement_matches_scikit_learn(embedded_build):
     labels = np.array(
         embedded_build.query(
-            "select kmeans_segment_id, ward_segment_id from marts.fct_customer_segments"
+            "select kmeans_segment_id, ward_segment_id from marts.mart_customer_segments"
         )
     )
     ari, nmi = embedded_build.query(
@@ -180,7 +180,7 @@ def seed_one_build(tmp_path_factory):
         [
             "build",
             "--select",
-            "+fct_customer_segments",
+            "+mart_customer_segments",
             "--resource-type",
             "seed",
             "--resource-type",
@@ -217,7 +217,9 @@ def test_builds_with_random_state_1_and_12345_give_identical_segments(
     assert len(seed_one) == 3834
     assert seed_one == _segments(auto_build)  # random_state 12345 (k chosen by auto: 8)
     assert seed_one == _segments(embedded_build)  # random_state 42 (default)
-    assert seed_one_build.query("select distinct random_state from clustering.kmeans_fit") == [(1,)]
+    assert seed_one_build.query(
+        "select distinct random_state from intermediate.int_kmeans_fit"
+    ) == [(1,)]
 
 
 def test_auto_picks_k_from_k_selection_and_every_model_uses_it(auto_build):
@@ -228,7 +230,7 @@ def test_auto_picks_k_from_k_selection_and_every_model_uses_it(auto_build):
     ) == [(8, "auto")]
     assert auto_build.query(
         "select count(distinct kmeans_segment_id), count(distinct ward_segment_id) "
-        "from marts.fct_customer_segments"
+        "from marts.mart_customer_segments"
     ) == [(8, 8)]
     assert auto_build.query(
         "select count(*) filter (where is_above_cut) from marts.mart_ward_dendrogram"
@@ -269,12 +271,12 @@ def test_findings_and_names_tests_fail_when_the_findings_are_lost(embedded_build
     shutil.copy(embedded_build.database, database)
     with duckdb.connect(str(database)) as connection:
         connection.execute(
-            "update marts.dim_segments set customers = 57 where segment_name = 'Twitter Devotees';"
-            "update marts.dim_segments set mean_minutes_watched = 10 "
+            "update marts.mart_segments set customers = 57 where segment_name = 'Twitter Devotees';"
+            "update marts.mart_segments set mean_minutes_watched = 10 "
             "where segment_name = 'Facebook Enthusiasts' and segmentation_method = 'kmeans';"
-            "update marts.dim_segments set mean_clv = 1 "
+            "update marts.mart_segments set mean_clv = 1 "
             "where segment_name = 'Western Europe Multi-Channel';"
-            "update marts.dim_segments set segment_name = 'Big Spenders' "
+            "update marts.mart_segments set segment_name = 'Big Spenders' "
             "where segment_name = 'Instagram Followers' and segmentation_method = 'ward';"
         )
     names = [*FINDINGS_TESTS, "assert_segment_names_name_their_channel_or_region"]

@@ -168,7 +168,7 @@ def test_k_selection_section_names_a_build_k_outside_the_range():
         connection.register("frame", frame)
         connection.sql("create table marts.mart_k_selection as select * from frame")
         connection.sql(
-            "create table marts.dim_segments as select 'kmeans' as segmentation_method, "
+            "create table marts.mart_segments as select 'kmeans' as segmentation_method, "
             "range + 1 as segment_id from range(7)"
         )
         rendered = report.render_report(
@@ -309,9 +309,9 @@ def test_missing_relations_skip_their_sections():
         rendered = report.render_report(report.ReportData(connection))
     assert rendered.rendered == ["dendrogram"]
     assert rendered.skipped["at-a-glance"] == [
-        "dim_segments",
+        "mart_segments",
         "mart_segment_recommendations",
-        "customers_rejected",
+        "mart_customers_rejected",
     ]
     assert rendered.skipped["k-selection"] == ["mart_k_selection"]
     assert rendered.skipped["recommendations"] == ["mart_segment_recommendations"]
@@ -344,7 +344,7 @@ def test_report_has_every_section_it_can_draw(embedded_report, embedded_serving)
         data = report.ReportData(connection)
         expected_skips = {s.key for s in report.SECTIONS if report.missing_relations(s, data)}
         names = [
-            r[0] for r in connection.sql("select segment_name from marts.dim_segments").fetchall()
+            r[0] for r in connection.sql("select segment_name from marts.mart_segments").fetchall()
         ]
     assert expected_skips == set()
     for section in report.SECTIONS:
@@ -401,7 +401,7 @@ def test_report_opens_with_the_segment_cards_and_names_its_build(embedded_report
     with duckdb.connect(str(embedded_serving), read_only=True) as connection:
         (build_id,) = connection.execute("select build_id from marts.build_info").fetchone()
         segments = connection.execute(
-            "select segment_name, total_clv / sum(total_clv) over () from marts.dim_segments "
+            "select segment_name, total_clv / sum(total_clv) over () from marts.mart_segments "
             "where segmentation_method = 'kmeans' order by segment_id"
         ).fetchall()
     assert f"Build <b>{build_id}</b>" in text
@@ -438,7 +438,7 @@ def test_provenance_says_which_build_and_warns_about_a_later_failed_one(tmp_path
                 {
                     "args": {"which": which},
                     "metadata": {"invocation_id": invocation, "generated_at": "2026-01-02"},
-                    "results": [{"unique_id": "model.p.kmeans_fit", "status": status}],
+                    "results": [{"unique_id": "model.p.int_kmeans_fit", "status": status}],
                 }
             )
         )
@@ -447,7 +447,7 @@ def test_provenance_says_which_build_and_warns_about_a_later_failed_one(tmp_path
     assert report.provenance(info, latest("inv-1", "success"))[1] == ""
     warning = report.provenance(info, latest("inv-2", "error"))[1]
     assert "The latest dbt build (2026-01-02) failed" in warning
-    assert "model.p.kmeans_fit (error)" in warning and "<b>B1</b>" in warning
+    assert "model.p.int_kmeans_fit (error)" in warning and "<b>B1</b>" in warning
     assert "not published yet" in report.provenance(info, latest("inv-2", "success"))[1]
     assert report.provenance(info, latest("inv-3", "error", which="test"))[1] == ""
     meta, warning = report.provenance(None, None)

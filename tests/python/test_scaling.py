@@ -58,7 +58,9 @@ def large_n_build(tmp_path_factory):
 
 def test_large_n_build_reports_its_strategies(large_n_build):
     assert "two-stage (" in large_n_build.output
-    strategies = large_n_build.query("select distinct search_strategy from clustering.kmeans_fit")
+    strategies = large_n_build.query(
+        "select distinct search_strategy from intermediate.int_kmeans_fit"
+    )
     assert strategies == [(STRATEGY_SAMPLE,)]
 
 
@@ -67,7 +69,7 @@ def test_two_stage_ward_labels_every_customer(large_n_build):
     assert valid > 0.95 * N_GENERATED
     labelled = large_n_build.query(
         "select count(*), count(ward_segment_id), count(distinct ward_segment_id), "
-        "count(kmeans_segment_id) from marts.fct_customer_segments"
+        "count(kmeans_segment_id) from marts.mart_customer_segments"
     )
     assert labelled == [(valid, valid, 8, valid)]
     n_leaves = large_n_build.query("select count(*) from intermediate.int_ward_leaf_centroids")
@@ -79,15 +81,15 @@ def test_two_stage_ward_agrees_with_exact_ward(large_n_build):
     X = _matrix(large_n_build, FEATURES_SQL)
     exact = cut_linkage(ward_linkage(X), 8)
     two_stage = large_n_build.query(
-        "select ward_segment_id from marts.fct_customer_segments order by customer_id"
+        "select ward_segment_id from marts.mart_customer_segments order by customer_id"
     )
     assert adjusted_rand_score(exact, [row[0] for row in two_stage]) >= 0.9
 
 
 def test_sql_scoring_equals_python_labels_on_large_n_build(large_n_build):
     disagreements = large_n_build.query(
-        "select count(*) from clustering.kmeans_assignments as py "
-        "full outer join marts.scored_customers as sql using (customer_id) "
+        "select count(*) from intermediate.int_kmeans_assignments as py "
+        "full outer join marts.mart_scored_customers as sql using (customer_id) "
         "where py.kmeans_segment_id is distinct from sql.kmeans_segment_id"
     )
     assert disagreements == [(0,)]
@@ -106,10 +108,10 @@ def test_sql_scoring_equals_assign_nearest_recomputed(embedded_build):
         embedded_build,
         "select "
         + ", ".join(f"center_{f}" for f in features)
-        + " from clustering.kmeans_fit order by kmeans_segment_id",
+        + " from intermediate.int_kmeans_fit order by kmeans_segment_id",
     )
     sql_labels = embedded_build.query(
-        "select kmeans_segment_id from marts.scored_customers order by customer_id"
+        "select kmeans_segment_id from marts.mart_scored_customers order by customer_id"
     )
     expected = assign_nearest(X, centers) + 1
     np.testing.assert_array_equal(np.array([row[0] for row in sql_labels]), expected)
@@ -142,7 +144,7 @@ def test_score_customers_on_a_new_table(embedded_build, tmp_path):
     shown = json.loads(result.output[result.output.index("{") : result.output.rindex("}") + 1])
     rows = {row["customer_id"]: row for row in shown["show"]}
     seed_customer_one = embedded_build.query(
-        "select kmeans_segment_id from marts.fct_customer_segments where customer_id = 1"
+        "select kmeans_segment_id from marts.mart_customer_segments where customer_id = 1"
     )[0][0]
     assert rows[101]["kmeans_segment_id"] == seed_customer_one
     assert rows[101]["scoring_issue"] is None and rows[101]["segment_name"]
@@ -169,11 +171,11 @@ def test_benchmark_report_names_goals_and_figures():
         "dbt_elapsed_seconds": 40.0,
         "sql_scoring_seconds": 1.0,
         "scored_rows": 1_000_000,
-        "nodes": {"model.customer_segmentation.ward_leaves": 9.0, "test.p.unique_x": 1.0},
+        "nodes": {"model.customer_segmentation.int_ward_leaves": 9.0, "test.p.unique_x": 1.0},
         "log_lines": [],
     }
     text = benchmark.report(summary)
-    assert "9.00  model ward_leaves" in text
+    assert "9.00  model int_ward_leaves" in text
     assert "peak memory (max RSS of dbt): 2.50 GiB" in text
     assert "-> NOT MET" in text  # 2.5 GiB > 2 GiB
     summary["peak_rss_gib"] = 1.5

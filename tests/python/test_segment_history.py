@@ -52,13 +52,13 @@ JANUARY, FEBRUARY, MARCH, APRIL, MAY = (
     "2026-05-31",
 )
 KEPT = [
-    "segmentation_model_versions",
-    "segmentation_model_centres",
-    "segmentation_model_scalers",
-    "segmentation_model_segments",
-    "segmentation_model_feature_bins",
-    "segment_lineage",
-    "customer_segment_history",
+    "mart_model_versions",
+    "mart_model_centres",
+    "mart_model_scalers",
+    "mart_model_segments",
+    "mart_model_feature_bins",
+    "mart_segment_lineage",
+    "mart_customer_segment_history",
     "mart_feature_drift",
     "mart_segment_drift",
     "mart_model_drift",
@@ -129,10 +129,10 @@ def _env(work: Path) -> dict[str, str]:
 DUMPS = {f"kept_{name}": f"select * from marts.{name} order by all" for name in KEPT}
 MEMBERSHIP = {
     "fct": "select cast(customer_id as varchar), kmeans_segment_id, clv "
-    "from marts.fct_customer_segments",
+    "from marts.mart_customer_segments",
     "history": "select snapshot_date::varchar, cast(customer_id as varchar), model_version, "
-    "segment_id, segment_name, distance_to_center from marts.customer_segment_history",
-    "run": "select mode, model_version, reason from history.segmentation_run",
+    "segment_id, segment_name, distance_to_center from marts.mart_customer_segment_history",
+    "run": "select mode, model_version, reason from intermediate.int_segmentation_run",
 }
 
 
@@ -143,13 +143,14 @@ def timeline(tmp_path_factory):
     files = write_months(tmp)
     database = str(tmp / "timeline.duckdb")
 
-    def case(name, args, queries=None, on_failure=False):
+    def case(name, args, queries=None, on_failure=False, env=None):
         return {
             "name": name,
             "args": args,
             "database": database,
             "queries": {**MEMBERSHIP, **(queries or {})},
             "query_on_failure": on_failure,
+            "env": env or {},
         }
 
     january, february, shifted = (str(files[k]) for k in ("january", "february", "shifted"))
@@ -165,7 +166,7 @@ def timeline(tmp_path_factory):
                 "movers": "select cast(customer_id as varchar), transition_type, "
                 "from_segment_id, to_segment_id from marts.mart_segment_movers",
                 "names_v1": "select segment_id, segment_name "
-                "from marts.segmentation_model_segments "
+                "from marts.mart_model_segments "
                 "where model_version = 1 and segmentation_method = 'kmeans'",
             },
         ),
@@ -177,14 +178,15 @@ def timeline(tmp_path_factory):
             ],
             {
                 "lineage": "select previous_segment_id, previous_segment_name, segment_id, "
-                "segment_name, status, is_matched, shared_customers from marts.segment_lineage "
+                "segment_name, status, is_matched, shared_customers "
+                "from marts.mart_segment_lineage "
                 "where model_version = 2",
                 "names_v2": "select segment_id, segment_name "
-                "from marts.segmentation_model_segments "
+                "from marts.mart_model_segments "
                 "where model_version = 2 and segmentation_method = 'kmeans'",
                 "versions": "select model_version, previous_model_version, input_rows, features, "
                 "n_segments, dbt_invocation_id, input_fingerprint, config_fingerprint "
-                "from marts.segmentation_model_versions order by 1",
+                "from marts.mart_model_versions order by 1",
             },
         ),
         case(
@@ -222,11 +224,11 @@ def timeline(tmp_path_factory):
                     customers_path=february,
                     snapshot_date=MAY,
                     segmentation_mode="fit",
-                    fail_clustering_for_test=True,
                 ),
             ],
             DUMPS,
             on_failure=True,
+            env={"CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING": "1"},
         ),
         case(
             "G",
@@ -412,7 +414,7 @@ def test_drift_is_zero_on_unchanged_input_and_names_a_shifted_feature(timeline):
 def test_kept_tables_survive_a_failed_and_a_full_refresh_build(timeline):
     steps = timeline["steps"]
     assert not steps["F"]["success"]
-    assert any("kmeans_fit failed on purpose" in m for m in steps["F"]["messages"])
+    assert any("int_kmeans_fit failed on purpose" in m for m in steps["F"]["messages"])
     for name in KEPT:
         key = f"kept_{name}"
         assert steps["F"]["rows"][key] == steps["E"]["rows"][key], f"failed build changed {name}"
@@ -484,11 +486,11 @@ def test_kept_tables_survive_kill_9_mid_build_and_only_an_explicit_drop_clears_t
         assert before[name] <= after[name], f"the build after kill -9 lost rows of {name}"
     with duckdb.connect(str(database), read_only=True) as connection:
         versions = connection.sql(
-            "select count(*), count(distinct model_version) from marts.segmentation_model_versions"
+            "select count(*), count(distinct model_version) from marts.mart_model_versions"
         ).fetchall()[0]
         complete = connection.sql(
-            "select count(*) from marts.segmentation_model_versions v where not exists ("
-            "select 1 from marts.segmentation_model_centres c "
+            "select count(*) from marts.mart_model_versions v where not exists ("
+            "select 1 from marts.mart_model_centres c "
             "where c.model_version = v.model_version)"
         ).fetchall()[0][0]
     assert versions[0] == versions[1] and complete == 0
@@ -509,9 +511,9 @@ def test_kept_tables_survive_kill_9_mid_build_and_only_an_explicit_drop_clears_t
     )
     assert dropped.returncode == 0, dropped.stdout[-4000:]
     with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.sql("select model_version from marts.mart_model_versions").fetchall() == [
+            (1,)
+        ]
         assert connection.sql(
-            "select model_version from marts.segmentation_model_versions"
-        ).fetchall() == [(1,)]
-        assert connection.sql(
-            "select distinct snapshot_date::varchar from marts.customer_segment_history"
+            "select distinct snapshot_date::varchar from marts.mart_customer_segment_history"
         ).fetchall() == [("2026-07-31",)]

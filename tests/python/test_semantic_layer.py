@@ -137,7 +137,7 @@ def test_segment_with_highest_clv(readme_results, embedded_build):
     rows = _find(readme_results, "customer__kmeans_segment_name", "--limit 1")
     assert len(rows) == 1
     ((name, mean_clv, customers, share),) = embedded_build.query(
-        "select segment_name, mean_clv, customers, share_of_customers from marts.dim_segments "
+        "select segment_name, mean_clv, customers, share_of_customers from marts.mart_segments "
         "where segmentation_method = 'kmeans' order by mean_clv desc limit 1"
     )
     assert rows[0]["customer__kmeans_segment_name"] == name
@@ -150,7 +150,7 @@ def test_ward_segments_and_shares(readme_results, embedded_build):
     rows = _find(readme_results, "customer__ward_segment_name")
     expected = dict(
         embedded_build.query(
-            "select segment_name, total_clv from marts.dim_segments "
+            "select segment_name, total_clv from marts.mart_segments "
             "where segmentation_method = 'ward'"
         )
     )
@@ -168,7 +168,7 @@ def test_clv_per_watched_hour_and_median(readme_results, embedded_build):
         region: (clv_per_hour, median)
         for region, clv_per_hour, median in embedded_build.query(
             "select region_name, sum(clv) / (sum(minutes_watched) / 60.0), "
-            "quantile_cont(minutes_watched, 0.5) from marts.fct_customer_segments group by 1"
+            "quantile_cont(minutes_watched, 0.5) from marts.mart_customer_segments group by 1"
         )
     }
     assert len(rows) == len(expected)

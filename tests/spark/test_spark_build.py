@@ -86,17 +86,17 @@ def _both(
 def test_every_spark_step_ran(spark_build):
     steps = [name for name, _ in spark_build.timings]
     for model in [
-        "ward_leaves",
-        "ward_merges",
-        "ward_leaf_segments",
-        "kmeans_fit",
-        "kmeans_assignments",
-        "segment_names",
-        "k_selection",
-        "segment_stability",
-        "channel_effect_estimates",
-        "channel_effect_tests",
-        "segment_value_estimates",
+        "int_ward_leaves",
+        "int_ward_merges",
+        "int_ward_leaf_segments",
+        "int_kmeans_fit",
+        "int_kmeans_assignments",
+        "int_segment_names",
+        "int_k_selection",
+        "int_segment_stability",
+        "int_channel_effect_estimates",
+        "int_channel_effect_tests",
+        "int_segment_value_estimates",
     ]:
         assert f"python {model}" in steps
     assert "dbt test" in steps
@@ -112,7 +112,7 @@ def test_spark_reads_the_customer_table_through_the_source(spark_build):
     assert staged["input_source"].unique().tolist() == [f"table `{SCHEMA}`.`{TABLE}`"]
     assert len(staged) == len(accounts()) == 3834 + len(BROKEN_ROWS)
     # The key, not a row position, is the customer id.
-    assert set(_spark_frame(spark_build, "fct_customer_segments")["customer_id"]) == set(
+    assert set(_spark_frame(spark_build, "mart_customer_segments")["customer_id"]) == set(
         accounts()["account_id"].iloc[:3834]
     )
 
@@ -129,7 +129,7 @@ def test_same_customers_in_the_marts(spark_build, duckdb_build):
     duck, spark = _both(
         spark_build,
         duckdb_build,
-        "marts.fct_customer_segments",
+        "marts.mart_customer_segments",
         [*columns, "customer_attributes"],
         ["customer_id"],
     )
@@ -157,7 +157,7 @@ def test_same_rows_quarantined_with_the_same_positions_and_reasons(spark_build, 
         "rejection_reason",
     ]
     duck, spark = _both(
-        spark_build, duckdb_build, "marts.customers_rejected", columns, ["input_row"]
+        spark_build, duckdb_build, "marts.mart_customers_rejected", columns, ["input_row"]
     )
     assert sorted(duck["rejection_rule"]) == sorted(rule for rule, _ in BROKEN_ROWS)
     duck["attributes_raw"] = duck["attributes_raw"].map(json.loads)
@@ -281,11 +281,11 @@ def test_same_standardised_features(spark_build, duckdb_build):
 
 def test_same_pure_channel_segment_sizes(spark_build, duckdb_build):
     query = (
-        "select segment_name, customers from marts.dim_segments"
+        "select segment_name, customers from marts.mart_segments"
         " where segmentation_method = 'kmeans'"
     )
     duck = dict(duckdb_build.frame(query).itertuples(index=False))
-    dim = _spark_frame(spark_build, "dim_segments")
+    dim = _spark_frame(spark_build, "mart_segments")
     spark = dict(
         dim.loc[dim["segmentation_method"] == "kmeans", ["segment_name", "customers"]].itertuples(
             index=False
@@ -305,7 +305,7 @@ def test_same_segment_of_every_customer(spark_build, duckdb_build):
         "ward_segment_name",
     ]
     duck, spark = _both(
-        spark_build, duckdb_build, "marts.fct_customer_segments", columns, ["customer_id"]
+        spark_build, duckdb_build, "marts.mart_customer_segments", columns, ["customer_id"]
     )
     pd.testing.assert_frame_equal(duck, spark, check_dtype=False)
 
@@ -376,7 +376,7 @@ def test_sample_based_quality_models_sample_on_spark(spark_build):
     selection = k_selection(
         features,
         spark_build.table("int_ward_leaf_centroids"),
-        spark_build.table("ward_merges"),
+        spark_build.table("int_ward_merges"),
         FEATURES,
         min_k=2,
         max_k=6,
@@ -394,7 +394,7 @@ def test_sample_based_quality_models_sample_on_spark(spark_build):
     assert selection["is_auto_choice"].sum() == 1
     stability = segment_stability(
         features,
-        spark_build.table("kmeans_assignments"),
+        spark_build.table("int_kmeans_assignments"),
         FEATURES,
         n_resamples=3,
         sample_size=2000,
@@ -431,7 +431,7 @@ def distributed_fit(spark_build):
     fit = kmeans_fit(
         features,
         spark_build.table("int_ward_leaf_centroids"),
-        spark_build.table("ward_leaf_segments"),
+        spark_build.table("int_ward_leaf_segments"),
         FEATURES,
         spark_collect_max_rows=0,
         **settings,
@@ -439,7 +439,7 @@ def distributed_fit(spark_build):
     again = kmeans_fit(
         features,
         spark_build.table("int_ward_leaf_centroids"),
-        spark_build.table("ward_leaf_segments"),
+        spark_build.table("int_ward_leaf_segments"),
         FEATURES,
         spark_collect_max_rows=0,
         **settings,
@@ -463,7 +463,7 @@ def test_pyspark_ml_kmeans_is_seeded_and_ordered(distributed_fit, spark_build):
     # depend on the customers' order: measured 27 % above (seed 42; 23 % with seed 7) in the
     # CRM table's customer_order, 13 % and 19 % in the embedded seed's row order.
     _, X = fetch_matrix(features, FEATURES, "customer_id")
-    best = _spark_frame(spark_build, "kmeans_fit")["inertia"].iloc[0]
+    best = _spark_frame(spark_build, "int_kmeans_fit")["inertia"].iloc[0]
     assert best <= first["inertia"].iloc[0] <= 1.30 * best
 
 
@@ -516,7 +516,7 @@ def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
         spark_collect_max_rows=0,
     )
     leaves = _sorted(leaves.toPandas(), ["customer_id"])
-    expected = _sorted(_spark_frame(spark_build, "ward_leaves"), ["customer_id"])
+    expected = _sorted(_spark_frame(spark_build, "int_ward_leaves"), ["customer_id"])
     pd.testing.assert_frame_equal(leaves, expected, check_dtype=False)
 
 
@@ -527,7 +527,7 @@ def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
         # the input fingerprint hashes with the warehouse's own function (DuckDB hash, Spark
         # xxhash64), so it is only comparable within one warehouse.
         (
-            "segmentation_model_versions",
+            "mart_model_versions",
             ["model_version"],
             # input_source names the table as each warehouse quotes it ("db"."crm"."accounts"
             # on DuckDB, `crm`.`accounts` on Spark).
@@ -539,11 +539,11 @@ def test_pyspark_ml_exact_leaves_are_customer_positions(spark_build):
                 "input_source",
             ),
         ),
-        ("segmentation_model_centres", ["segmentation_method", "segment_id", "feature_name"], ()),
-        ("segmentation_model_segments", ["segmentation_method", "segment_id"], ()),
-        ("segmentation_model_feature_bins", ["feature_name", "bin_index"], ()),
-        ("segment_lineage", ["segment_id"], ()),
-        ("customer_segment_history", ["customer_id"], ()),
+        ("mart_model_centres", ["segmentation_method", "segment_id", "feature_name"], ()),
+        ("mart_model_segments", ["segmentation_method", "segment_id"], ()),
+        ("mart_model_feature_bins", ["feature_name", "bin_index"], ()),
+        ("mart_segment_lineage", ["segment_id"], ()),
+        ("mart_customer_segment_history", ["customer_id"], ()),
         ("mart_feature_drift", ["feature_name"], ()),
         ("mart_model_drift", ["snapshot_date"], ()),
     ],
@@ -570,15 +570,17 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
     (version,) = spark_build.table("int_model_version").select("model_version").collect()
     version = int(version.model_version)
     # The version keeps centres on its features only (the attributes' profile rows of
-    # segment_centroids are not centres).
-    centres = spark_build.table("segmentation_model_centres")
+    # mart_segment_centroids are not centres).
+    centres = spark_build.table("mart_model_centres")
     stored_features = {
         row.feature_name
         for row in centres.where(f"model_version = {version}").select("feature_name").collect()
     }
     assert stored_features == set(names)
     run = spark_build.spark.createDataFrame(
-        spark_build.table("segmentation_run").toPandas().assign(mode="score", model_version=version)
+        spark_build.table("int_segmentation_run")
+        .toPandas()
+        .assign(mode="score", model_version=version)
     )
     leaves = ward_leaves(
         features,
@@ -592,9 +594,9 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
     assert is_spark_frame(leaves) and leaves.count() == 0
     assert dict(leaves.dtypes)["ward_leaf_id"] == "bigint"
     tables = {
-        "versions": spark_build.table("segmentation_model_versions"),
+        "versions": spark_build.table("mart_model_versions"),
         "centres": centres,
-        "segments": spark_build.table("segmentation_model_segments"),
+        "segments": spark_build.table("mart_model_segments"),
     }
     fit = kmeans_fit(
         features,
@@ -612,11 +614,11 @@ def test_scoring_mode_python_steps_on_spark_frames(spark_build):
     )
     assert is_spark_frame(fit)
     stored = fit.toPandas().sort_values("kmeans_segment_id")
-    fitted = spark_build.table("kmeans_fit").toPandas().sort_values("kmeans_segment_id")
+    fitted = spark_build.table("int_kmeans_fit").toPandas().sort_values("kmeans_segment_id")
     for feature in names:
         assert stored[f"center_{feature}"].tolist() == fitted[f"center_{feature}"].tolist()
     labels = kmeans_assignments(features, fit, names).toPandas()
-    expected = spark_build.table("kmeans_assignments").toPandas()
+    expected = spark_build.table("int_kmeans_assignments").toPandas()
     merged = labels.merge(expected, on="customer_id", suffixes=("", "_fit"))
     assert len(merged) == 3834
     assert (merged["kmeans_segment_id"] == merged["kmeans_segment_id_fit"]).all()

@@ -3,16 +3,16 @@
     nearest k-means centre (ties to the lowest id) and its distance, the second nearest and the
     margin between the two; in a scoring build also the nearest Ward centre of the version.
     The features are int_customer_features_scaled (standardised with int_segmentation_scaler,
-    the version's scaler when scoring) and the centres kmeans_fit's (the stored version's when
+    the version's scaler when scoring) and the centres int_kmeans_fit's (the stored version's when
     scoring), so the same version gives the same labels and distances whenever it scores the
     same customers. Squared distances are summed feature by feature left to right, like the
-    Python code: the labels equal kmeans_assignments (test
+    Python code: the labels equal int_kmeans_assignments (test
     assert_history_scores_match_python_labels).
 -#}
 {%- set features = segmentation_features() %}
-{%- set run = one_row(ref('segmentation_run')) %}
+{%- set run = one_row(ref('int_segmentation_run')) %}
 {%- set scoring = run.get('mode') == 'score' %}
-{%- set kmeans_ids = segment_ids_of(ref('kmeans_fit'), 'kmeans_segment_id') %}
+{%- set kmeans_ids = segment_ids_of(ref('int_kmeans_fit'), 'kmeans_segment_id') %}
 {%- set ward_ids = segment_ids_of(
     ref('int_stored_centres'), 'segment_id',
     "segmentation_method = 'ward' and model_version = " ~ run.get('model_version', 0)
@@ -23,9 +23,9 @@ with scaled as (
 
 ),
 
-kmeans_fit as (
+int_kmeans_fit as (
 
-    select * from {{ ref('kmeans_fit') }}
+    select * from {{ ref('int_kmeans_fit') }}
 
 ),
 
@@ -38,7 +38,7 @@ stored_centres as (
 kmeans_centers as (
 
     select {{ kmeans_centre_columns(kmeans_ids, features) }}
-    from kmeans_fit
+    from int_kmeans_fit
 
 ),
 

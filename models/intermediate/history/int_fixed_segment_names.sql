@@ -1,17 +1,17 @@
 {#-
     Segment names that are given, not derived from the profile: in a fit, the k-means segments
     that continue the previous version's keep its names; in a scoring build every segment has
-    the stored version's name (both methods). segment_names applies them.
+    the stored version's name (both methods). int_segment_names applies them.
 -#}
 with run as (
 
-    select * from {{ ref('segmentation_run') }}
+    select * from {{ ref('int_segmentation_run') }}
 
 ),
 
-kmeans_fit as (
+int_kmeans_fit as (
 
-    select * from {{ ref('kmeans_fit') }}
+    select * from {{ ref('int_kmeans_fit') }}
 
 ),
 
@@ -25,11 +25,11 @@ final as (
 
     select
         'kmeans' as segmentation_method,
-        kmeans_fit.kmeans_segment_id as segment_id,
-        kmeans_fit.previous_segment_name as segment_name
-    from kmeans_fit
+        int_kmeans_fit.kmeans_segment_id as segment_id,
+        int_kmeans_fit.previous_segment_name as segment_name
+    from int_kmeans_fit
     cross join run
-    where run.mode = 'fit' and kmeans_fit.previous_segment_name != ''
+    where run.mode = 'fit' and int_kmeans_fit.previous_segment_name != ''
     union all
     select
         stored_segments.segmentation_method,

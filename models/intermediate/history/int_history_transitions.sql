@@ -1,5 +1,5 @@
 {#-
-    Every customer of every two consecutive snapshots of customer_segment_history, once per
+    Every customer of every two consecutive snapshots of mart_customer_segment_history, once per
     pair: both segments (null where the customer is not in that snapshot), both CLVs, region
     and channel, and the transition: stayed, moved (another segment), new (only in the later
     snapshot) or departed (only in the earlier). The transitions and movers marts read it.
@@ -8,7 +8,7 @@
 {{ config(materialized='view') }}
 with history as (
 
-    select * from {{ ref('customer_segment_history') }}
+    select * from {{ ref('mart_customer_segment_history') }}
 
 ),
 

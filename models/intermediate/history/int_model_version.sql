@@ -8,13 +8,13 @@
 {%- set features = segmentation_features() %}
 with run as (
 
-    select * from {{ ref('segmentation_run') }}
+    select * from {{ ref('int_segmentation_run') }}
 
 ),
 
-kmeans_fit as (
+int_kmeans_fit as (
 
-    select * from {{ ref('kmeans_fit') }}
+    select * from {{ ref('int_kmeans_fit') }}
 
 ),
 
@@ -37,7 +37,7 @@ new_centres as (
         kmeans_segment_id as segment_id,
         '{{ feature }}' as feature_name,
         center_{{ feature }} as center_standardised
-    from kmeans_fit
+    from int_kmeans_fit
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 

@@ -1,10 +1,10 @@
 {#-
     The customers of the latest snapshot scored with the latest stored version, as kept in
-    customer_segment_history when this build started: the "shared customers" a refit is
+    mart_customer_segment_history when this build started: the "shared customers" a refit is
     matched on (see customer_segmentation.history.match_segments). Empty before the first
     snapshot.
 -#}
-{%- set stored = stored_relation('customer_segment_history') %}
+{%- set stored = stored_relation('mart_customer_segment_history') %}
 -- depends_on: {{ ref('int_customers_cleaned') }}
 with versions as (
 

@@ -1,6 +1,6 @@
 {#-
     The training bins of every feature of this build's model version: computed now
-    (version_feature_bins) for a new version, as kept for a stored one.
+    (int_version_feature_bins) for a new version, as kept for a stored one.
 -#}
 with model_version as (
 
@@ -10,7 +10,7 @@ with model_version as (
 
 fresh as (
 
-    select * from {{ ref('version_feature_bins') }}
+    select * from {{ ref('int_version_feature_bins') }}
 
 ),
 

@@ -9,7 +9,7 @@
 {%- set stored_columns = relation_column_names(ref('int_stored_scalers'), columns) %}
 with run as (
 
-    select * from {{ ref('segmentation_run') }}
+    select * from {{ ref('int_segmentation_run') }}
 
 ),
 

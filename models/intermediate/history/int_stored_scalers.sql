@@ -1,9 +1,9 @@
 {#-
-    The kept table segmentation_model_scalers as it was when this build started: every stored
+    The kept table mart_model_scalers as it was when this build started: every stored
     version's scaler (whatever columns int_feature_scaler had when the version was fitted).
     Empty, with int_feature_scaler's columns, when nothing is kept yet.
 -#}
-{%- set stored = stored_relation('segmentation_model_scalers') %}
+{%- set stored = stored_relation('mart_model_scalers') %}
 -- depends_on: {{ ref('int_feature_scaler') }}
 with stored as (
 

@@ -4,10 +4,10 @@
     which a customer is an outlier (the `outlier_quantile` of the training distances; k-means
     only). Computed on this build's customers; kept only when the build makes a new version.
 -#}
-{%- set outlier_quantile = one_row(ref('segmentation_run')).get('outlier_quantile', 0.99) %}
+{%- set outlier_quantile = one_row(ref('int_segmentation_run')).get('outlier_quantile', 0.99) %}
 with run as (
 
-    select * from {{ ref('segmentation_run') }}
+    select * from {{ ref('int_segmentation_run') }}
 
 ),
 
@@ -17,9 +17,9 @@ profiles as (
 
 ),
 
-segment_names as (
+int_segment_names as (
 
-    select * from {{ ref('segment_names') }}
+    select * from {{ ref('int_segment_names') }}
 
 ),
 
@@ -31,7 +31,7 @@ scores as (
 
 lineage as (
 
-    select * from {{ ref('segment_lineage_links') }}
+    select * from {{ ref('int_segment_lineage_links') }}
 
 ),
 
@@ -69,8 +69,8 @@ final as (
     select
         profiles.segmentation_method,
         profiles.segment_id,
-        segment_names.segment_name,
-        segment_names.naming_rule,
+        int_segment_names.segment_name,
+        int_segment_names.naming_rule,
         profiles.customers as training_customers,
         profiles.share_of_customers as training_share,
         distances.training_mean_distance,
@@ -78,10 +78,10 @@ final as (
         distances.outlier_quantile,
         lineage_status.lineage_status
     from profiles
-    inner join segment_names
+    inner join int_segment_names
         on
-        profiles.segmentation_method = segment_names.segmentation_method
-        and profiles.segment_id = segment_names.segment_id
+        profiles.segmentation_method = int_segment_names.segmentation_method
+        and profiles.segment_id = int_segment_names.segment_id
     left join distances
         on profiles.segmentation_method = 'kmeans' and profiles.segment_id = distances.segment_id
     left join lineage_status

@@ -7,7 +7,7 @@
 -#}
 with tests as (
 
-    select * from {{ ref('channel_effect_tests') }}
+    select * from {{ ref('int_channel_effect_tests') }}
 
 ),
 
@@ -20,6 +20,12 @@ effects as (
 regions as (
 
     select * from {{ ref('stg_regions') }}
+
+),
+
+settings as (
+
+    select * from {{ ref('int_segmentation_settings') }}
 
 ),
 
@@ -107,16 +113,17 @@ joined as (
         tests.epsilon_squared,
         case
             when tests.epsilon_squared is null then 'untestable'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_large') }} then 'large'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_medium') }} then 'medium'
-            when tests.epsilon_squared >= {{ var('epsilon_squared_small') }} then 'small'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_large then 'large'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_medium then 'medium'
+            when tests.epsilon_squared >= settings.evidence__epsilon_squared_small then 'small'
             else 'negligible'
         end as effect_size,
-        coalesce(tests.p_value_adjusted < {{ var('evidence_alpha') }}, false) as is_significant,
+        coalesce(tests.p_value_adjusted < settings.evidence__alpha, false) as is_significant,
         cast(coalesce(channel_lists.channels_differing, 0) as integer) as channels_differing,
         channel_lists.channels_above,
         channel_lists.channels_below,
-        channel_lists.channels_too_few
+        channel_lists.channels_too_few,
+        settings.evidence__min_relative_difference as min_relative_difference
     from tests
     left join regions on tests.region_code = regions.region_code
     left join channel_lists
@@ -125,6 +132,7 @@ joined as (
             tests.region_code = channel_lists.region
             or (tests.region_code is null and channel_lists.region is null)
         )
+    cross join settings
 
 ),
 
@@ -180,7 +188,7 @@ final as (
                     when channels_differing = 0
                         then
                             'No single channel is both significantly and at least '
-                            || {{ format_number(100 * var('evidence_min_relative_difference'), 0) }}
+                            || {{ format_number('100 * min_relative_difference', 0) }}
                             || ' % away from the region; treat the gaps as noise.'
                     else
                         coalesce('Meaningfully higher: ' || channels_above || '. ', '')

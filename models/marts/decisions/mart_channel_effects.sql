@@ -2,8 +2,10 @@
     Does the acquisition channel shape learning and value? Per region (and 'All regions') and
     channel: median and mean minutes and mean CLV with bootstrap intervals, each figure's gap to
     the region with its interval, and whether the gap is meaningful: significant after Holm's
-    correction over the region's channels AND at least `evidence_min_relative_difference` of the
-    region's value AND from at least `evidence_min_customers` customers.
+    correction over the region's channels (below the setting evidence.alpha) AND at least
+    evidence.min_relative_difference of the region's value AND from at least
+    evidence.min_customers customers (customer_segmentation.settings, read from
+    int_segmentation_settings).
 -#}
 {%- set figures = ['median_minutes_watched', 'mean_minutes_watched', 'mean_clv'] -%}
 {%- set python_names = {
@@ -20,7 +22,7 @@
 
 with estimates as (
 
-    select * from {{ ref('channel_effect_estimates') }}
+    select * from {{ ref('int_channel_effect_estimates') }}
 
 ),
 
@@ -36,6 +38,12 @@ channels as (
 
 ),
 
+settings as (
+
+    select * from {{ ref('int_segmentation_settings') }}
+
+),
+
 final as (
 
     select
@@ -48,7 +56,7 @@ final as (
         cast(estimates.customers as bigint) as customers,
         cast(estimates.region_customers as bigint) as region_customers,
         {{ ratio('estimates.customers', 'estimates.region_customers') }} as share_of_region,
-        estimates.customers < {{ var('evidence_min_customers') }} as is_too_few_customers,
+        estimates.customers < settings.evidence__min_customers as is_too_few_customers,
         {%- for figure in figures %}
         {%- set source = python_names[figure] %}
         {%- for pattern in passed_through %}
@@ -61,12 +69,12 @@ final as (
         {%- endif %}
         {%- endfor %}
         (
-            estimates.{{ source }}_difference_p_adjusted < {{ var('evidence_alpha') }}
+            estimates.{{ source }}_difference_p_adjusted < settings.evidence__alpha
             and abs(estimates.{{ source }}_difference) >= (
-                {{ var('evidence_min_relative_difference') }}
+                settings.evidence__min_relative_difference
                 * abs(estimates.region_{{ source }})
             )
-            and estimates.customers >= {{ var('evidence_min_customers') }}
+            and estimates.customers >= settings.evidence__min_customers
         ) as {{ figure }}_differs,
         {%- endfor %}
         cast(estimates.n_resamples as integer) as n_resamples,
@@ -74,6 +82,7 @@ final as (
     from estimates
     left join regions on estimates.region_code = regions.region_code
     inner join channels on estimates.channel_code = channels.channel_code
+    cross join settings
 
 )
 

@@ -7,39 +7,25 @@
 -#}
 with segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
 
 ),
 
 estimates as (
 
-    select * from {{ ref('segment_value_estimates') }}
+    select * from {{ ref('int_segment_value_estimates') }}
 
 ),
 
 tiers as (
 
-    select
-        {{ seed_text('dimension') }} as dimension,
-        priority,
-        {{ seed_text('tier') }} as tier,
-        {{ seed_text('measure') }} as measure,
-        min_value,
-        max_value
-    from {{ ref('recommendation_tiers') }}
+    select * from {{ ref('stg_recommendation_tiers') }}
 
 ),
 
 rules as (
 
-    select
-        priority,
-        {{ seed_text('recommendation') }} as recommendation,
-        {{ seed_text('size_tier') }} as size_tier,
-        {{ seed_text('value_tier') }} as value_tier,
-        {{ seed_text('engagement_tier') }} as engagement_tier,
-        {{ seed_text('rationale') }} as rationale
-    from {{ ref('recommendation_rules') }}
+    select * from {{ ref('stg_recommendation_rules') }}
 
 ),
 

@@ -25,7 +25,7 @@ run_segments as (
 
 deviations as (
 
-    select * from {{ ref('customer_deviations') }}
+    select * from {{ ref('int_customer_deviations') }}
 
 ),
 
@@ -35,7 +35,7 @@ feature_words as (
         feature_position,
         feature_name,
         feature_words
-    from {{ ref('snapshot_feature_drift') }}
+    from {{ ref('int_snapshot_feature_drift') }}
 
 ),
 

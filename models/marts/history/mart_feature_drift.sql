@@ -5,7 +5,7 @@
     standard deviations. A build replaces its own snapshot's rows.
 -#}
 {{ kept_table('snapshot_date') }}
--- depends_on: {{ ref('customer_segment_history') }}
+-- depends_on: {{ ref('mart_customer_segment_history') }}
 with model_version as (
 
     select * from {{ ref('int_model_version') }}
@@ -14,7 +14,7 @@ with model_version as (
 
 drift as (
 
-    select * from {{ ref('snapshot_feature_drift') }}
+    select * from {{ ref('int_snapshot_feature_drift') }}
 
 ),
 

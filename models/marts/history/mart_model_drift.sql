@@ -6,7 +6,7 @@
     A build replaces its own snapshot's row.
 -#}
 {{ kept_table('snapshot_date') }}
--- depends_on: {{ ref('customer_segment_history') }}
+-- depends_on: {{ ref('mart_customer_segment_history') }}
 with model_version as (
 
     select * from {{ ref('int_model_version') }}
@@ -15,7 +15,7 @@ with model_version as (
 
 drift as (
 
-    select * from {{ ref('snapshot_model_drift') }}
+    select * from {{ ref('int_snapshot_model_drift') }}
 
 ),
 

@@ -5,7 +5,7 @@
     own snapshot's rows.
 -#}
 {{ kept_table('snapshot_date') }}
--- depends_on: {{ ref('customer_segment_history') }}
+-- depends_on: {{ ref('mart_customer_segment_history') }}
 with drift as (
 
     select * from {{ ref('int_snapshot_segment_drift') }}

@@ -4,7 +4,7 @@
 -#}
 with history as (
 
-    select * from {{ ref('customer_segment_history') }}
+    select * from {{ ref('mart_customer_segment_history') }}
 
 ),
 

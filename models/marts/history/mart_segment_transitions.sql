@@ -1,5 +1,5 @@
 {#-
-    From-segment -> to-segment between consecutive snapshots of customer_segment_history:
+    From-segment -> to-segment between consecutive snapshots of mart_customer_segment_history:
     customers and CLV per pair, with customers new at the later snapshot (from_segment_id
     null) and customers gone from it (to_segment_id null) as their own rows. Segment ids are
     stable across model versions (a refit keeps the ids of the segments it continues), so a

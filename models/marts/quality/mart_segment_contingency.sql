@@ -8,9 +8,9 @@ with segments as (
 
 ),
 
-segment_names as (
+int_segment_names as (
 
-    select * from {{ ref('segment_names') }}
+    select * from {{ ref('int_segment_names') }}
 
 ),
 
@@ -19,7 +19,7 @@ kmeans_segments as (
     select
         segment_id,
         segment_name
-    from segment_names
+    from int_segment_names
     where segmentation_method = 'kmeans'
 
 ),
@@ -29,7 +29,7 @@ ward_segments as (
     select
         segment_id,
         segment_name
-    from segment_names
+    from int_segment_names
     where segmentation_method = 'ward'
 
 ),

@@ -1,14 +1,22 @@
-{#- Per k-means segment: its name, size and how reproducible it is under bootstrap refits. -#}
+{#- Per k-means segment: its name, size and how reproducible it is under bootstrap refits. The
+    class thresholds are settings (stability.stable_jaccard, recovered_jaccard, doubtful_jaccard;
+    customer_segmentation.settings). -#}
 with stability as (
 
-    select * from {{ ref('segment_stability') }}
+    select * from {{ ref('int_segment_stability') }}
 
 ),
 
 segments as (
 
-    select * from {{ ref('dim_segments') }}
+    select * from {{ ref('mart_segments') }}
     where segmentation_method = 'kmeans'
+
+),
+
+settings as (
+
+    select * from {{ ref('int_segmentation_settings') }}
 
 ),
 
@@ -23,9 +31,10 @@ final as (
         stability.min_jaccard,
         stability.share_of_resamples_recovered,
         case
-            when stability.mean_jaccard >= 0.85 then 'stable'
-            when stability.mean_jaccard >= 0.75 then 'fairly stable'
-            when stability.mean_jaccard >= 0.5 then 'doubtful'
+            when stability.mean_jaccard >= settings.stability__stable_jaccard then 'stable'
+            when stability.mean_jaccard >= settings.stability__recovered_jaccard
+                then 'fairly stable'
+            when stability.mean_jaccard >= settings.stability__doubtful_jaccard then 'doubtful'
             else 'unstable'
         end as stability_class,
         stability.n_resamples,
@@ -33,6 +42,7 @@ final as (
         stability.random_state
     from segments
     inner join stability on segments.segment_id = stability.kmeans_segment_id
+    cross join settings
 
 )
 

@@ -10,9 +10,9 @@ with segment_count as (
 
 ),
 
-kmeans_fit as (
+int_kmeans_fit as (
 
-    select * from {{ ref('kmeans_fit') }}
+    select * from {{ ref('int_kmeans_fit') }}
 
 ),
 
@@ -36,13 +36,13 @@ ward_segment_means as (
 
 stability as (
 
-    select * from {{ ref('segment_stability') }}
+    select * from {{ ref('int_segment_stability') }}
 
 ),
 
-k_selection as (
+int_k_selection as (
 
-    select * from {{ ref('k_selection') }}
+    select * from {{ ref('int_k_selection') }}
 
 ),
 
@@ -54,7 +54,7 @@ kmeans_search as (
         max(n_starts_at_best) as kmeans_n_starts_at_best,
         max(search_strategy) as kmeans_search_strategy,
         max(random_state) as random_state
-    from kmeans_fit
+    from int_kmeans_fit
 
 ),
 
@@ -227,12 +227,12 @@ normalized_mutual as (
 
 k_selection_at_k as (
 
-    {#- What the k_selection search found at this build's k, as a cross-check of the fit. -#}
+    {#- What the int_k_selection search found at this build's k, as a cross-check of the fit. -#}
     select
-        max(k_selection.inertia) as k_selection_inertia,
-        max(k_selection.sample_rows) as k_selection_sample_rows
-    from k_selection
-    inner join segment_count on k_selection.n_clusters = segment_count.n_segments
+        max(int_k_selection.inertia) as k_selection_inertia,
+        max(int_k_selection.sample_rows) as k_selection_sample_rows
+    from int_k_selection
+    inner join segment_count on int_k_selection.n_clusters = segment_count.n_segments
 
 ),
 

@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 #: Schemas searched for a relation, in order (marts first: they are the published interface).
-SEARCH_SCHEMAS = ("marts", "clustering", "intermediate", "staging", "raw")
+SEARCH_SCHEMAS = ("marts", "intermediate", "staging", "raw")
 
 
 class ReportData:
@@ -190,8 +190,10 @@ def share_heatmap(
 
 
 def kmeans_segments(data: ReportData) -> pd.DataFrame:
-    """The k-means rows of dim_segments, by segment id."""
-    return data.table("dim_segments", where="segmentation_method = 'kmeans'", order_by="segment_id")
+    """The k-means rows of mart_segments, by segment id."""
+    return data.table(
+        "mart_segments", where="segmentation_method = 'kmeans'", order_by="segment_id"
+    )
 
 
 def missing_relations(section: Section, data: ReportData) -> list[str]:

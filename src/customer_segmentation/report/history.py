@@ -21,7 +21,7 @@ from customer_segmentation.report.data import (
 )
 
 REQUIRES = (
-    "customer_segment_history",
+    "mart_customer_segment_history",
     "mart_segment_transitions",
     "mart_segment_history",
     "mart_model_drift",
@@ -76,7 +76,7 @@ def changes_since_last_snapshot(data: ReportData) -> str:
     snapshots = data.connection.sql(
         "select cast(snapshot_date as varchar) as snapshot_date, count(*) as customers, "
         "max(model_version) as model_version "
-        f"from {data.relation('customer_segment_history')} group by snapshot_date "
+        f"from {data.relation('mart_customer_segment_history')} group by snapshot_date "
         "order by snapshot_date"
     ).df()
     drift = data.table("mart_model_drift", order_by="snapshot_date")

@@ -83,12 +83,12 @@ K_SELECTION_BOOKKEEPING = (
 )
 
 
-def favoured_k(k_selection: pd.DataFrame, k_column: str = "n_clusters") -> dict[str, int]:
+def favoured_k(int_k_selection: pd.DataFrame, k_column: str = "n_clusters") -> dict[str, int]:
     """Which k each criterion favours, from the comma-separated ``favoured_by`` column."""
     favoured: dict[str, int] = {}
-    if "favoured_by" not in k_selection.columns:
+    if "favoured_by" not in int_k_selection.columns:
         return favoured
-    for k, names in zip(k_selection[k_column], k_selection["favoured_by"], strict=True):
+    for k, names in zip(int_k_selection[k_column], int_k_selection["favoured_by"], strict=True):
         if isinstance(names, str):
             for name in names.split(","):
                 if name.strip():
@@ -97,7 +97,7 @@ def favoured_k(k_selection: pd.DataFrame, k_column: str = "n_clusters") -> dict[
 
 
 def k_selection_figure(
-    k_selection: pd.DataFrame,
+    int_k_selection: pd.DataFrame,
     chosen_k: int | None = None,
     *,
     auto_k: int | None = None,
@@ -105,7 +105,7 @@ def k_selection_figure(
 ) -> Figure:
     """Every numeric criterion of a k-selection table against k, one small panel each.
 
-    ``k_selection`` needs a column named as in ``K_COLUMNS`` (``k``, ``n_segments`` or
+    ``int_k_selection`` needs a column named as in ``K_COLUMNS`` (``k``, ``n_segments`` or
     ``n_clusters``); every other numeric, non-boolean column is a criterion (columns saying
     which k a criterion favours are text or boolean and are left out, and so are the
     bookkeeping columns of ``K_SELECTION_BOOKKEEPING``). A long table with columns
@@ -113,14 +113,14 @@ def k_selection_figure(
     build's k, ``auto_k`` a dotted one at the k ``n_segments: auto`` takes, and ``favoured``
     (criterion name as in ``favoured_by`` -> k) rings the point each criterion favours.
     """
-    k_column = next((c for c in K_COLUMNS if c in k_selection.columns), None)
-    if k_column is not None and {"criterion", "value"} <= set(k_selection.columns):
-        k_selection = k_selection.pivot_table(
+    k_column = next((c for c in K_COLUMNS if c in int_k_selection.columns), None)
+    if k_column is not None and {"criterion", "value"} <= set(int_k_selection.columns):
+        int_k_selection = int_k_selection.pivot_table(
             index=k_column, columns="criterion", values="value"
         ).reset_index()
     if k_column is None:
         raise ValueError(f"k-selection table needs a column named one of {', '.join(K_COLUMNS)}")
-    frame = k_selection.sort_values(k_column)
+    frame = int_k_selection.sort_values(k_column)
     criteria = [
         c
         for c in frame.columns
@@ -231,7 +231,7 @@ def dendrogram_figure(merges: pd.DataFrame, leaves: int = DENDROGRAM_LEAVES) -> 
 
 
 def segment_sizes_figure(segments: pd.DataFrame) -> Figure:
-    """Customers per segment, one panel per segmentation method (dim_segments)."""
+    """Customers per segment, one panel per segmentation method (mart_segments)."""
     methods = sorted(segments["segmentation_method"].unique())
     fig = Figure(
         figsize=(
@@ -332,7 +332,7 @@ def stability_figure(stability: pd.DataFrame) -> Figure:
 
 
 def _correlation(data: ReportData) -> str:
-    customers = data.table("fct_customer_segments")
+    customers = data.table("mart_customer_segments")
     return figure_to_img(correlation_figure(customers), "correlation heatmap of raw variables")
 
 
@@ -355,7 +355,7 @@ def _k_selection(data: ReportData) -> str:
     chosen_k = int(build.iloc[0]) if not build.empty else None
     auto_k = int(auto.iloc[0]) if not auto.empty else None
     outside = ""
-    if chosen_k is None and data.has("dim_segments"):
+    if chosen_k is None and data.has("mart_segments"):
         # The build's k lies outside the scored range (k_selection_min_k..k_selection_max_k).
         chosen_k = len(kmeans_segments(data)) or None
         outside = " (outside the scored range of k)"
@@ -385,7 +385,7 @@ def _dendrogram(data: ReportData) -> str:
 
 
 def _sizes(data: ReportData) -> str:
-    return figure_to_img(segment_sizes_figure(data.table("dim_segments")), "customers per segment")
+    return figure_to_img(segment_sizes_figure(data.table("mart_segments")), "customers per segment")
 
 
 QUALITY_ITEMS = (
@@ -436,7 +436,7 @@ def _ward_segments(data: ReportData) -> str:
     from customer_segmentation.report.segments import SEGMENT_TABLE_COLUMNS
 
     segments = data.table(
-        "dim_segments", where="segmentation_method = 'ward'", order_by="segment_id"
+        "mart_segments", where="segmentation_method = 'ward'", order_by="segment_id"
     )
     if segments.empty:
         return "<p>This build has no Ward segments.</p>"
@@ -489,16 +489,16 @@ METHOD_SECTIONS: list[Section] = [
     Section(
         "sizes",
         "Segment sizes, both methods",
-        ("dim_segments",),
+        ("mart_segments",),
         _sizes,
         "The rest of the report shows the k-means segments; Ward's, cut from the dendrogram, "
         "are these.",
     ),
-    Section("ward-segments", "Ward's segments", ("dim_segments",), _ward_segments),
+    Section("ward-segments", "Ward's segments", ("mart_segments",), _ward_segments),
     Section(
         "correlation",
         "Correlation of the raw variables",
-        ("fct_customer_segments",),
+        ("mart_customer_segments",),
         _correlation,
         "Region and channel are codes, so their correlations only hint at "
         "structure; the clustering sees them one-hot encoded.",

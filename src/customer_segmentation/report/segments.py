@@ -49,9 +49,9 @@ def recommendation_class(recommendation: str) -> str:
 
 
 def segment_cards_frame(segments: pd.DataFrame, recommendations: pd.DataFrame) -> pd.DataFrame:
-    """One row per segment: dim_segments' numbers, its share of revenue and its recommendation.
+    """One row per segment: mart_segments' numbers, its share of revenue and its recommendation.
 
-    ``segments`` are one method's rows of dim_segments, ``recommendations`` the same method's
+    ``segments`` are one method's rows of mart_segments, ``recommendations`` the same method's
     rows of mart_segment_recommendations. Revenue is the segment's total CLV; its share is of
     the method's total, so the shares add up to 1.
     """
@@ -116,7 +116,7 @@ def _at_a_glance(data: ReportData) -> str:
             "overall_median_minutes_watched"
         ].iloc[0]
     rejected = data.connection.sql(
-        f"select count(*) from {data.relation('customers_rejected')}"
+        f"select count(*) from {data.relation('mart_customers_rejected')}"
     ).fetchall()[0][0]
     counts = frame["recommendation"].value_counts()
     summary = ", ".join(f"{html.escape(str(r))}: {n}" for r, n in counts.items())
@@ -195,7 +195,7 @@ def segment_scatter_figure(
 
 
 def _scatter(data: ReportData) -> str:
-    customers = data.table("fct_customer_segments")
+    customers = data.table("mart_customer_segments")
     return figure_to_img(
         segment_scatter_figure(customers, kmeans_segments(data)),
         "watch time against CLV, one panel per segment, medians marked",
@@ -245,7 +245,7 @@ def profile_heatmap_figure(centroids: pd.DataFrame, segments: pd.DataFrame) -> F
 
 
 def _profiles(data: ReportData) -> str:
-    centroids = data.table("segment_centroids", where="segmentation_method = 'kmeans'")
+    centroids = data.table("mart_segment_centroids", where="segmentation_method = 'kmeans'")
     return figure_to_img(
         profile_heatmap_figure(centroids, kmeans_segments(data)), "segment profile heatmap"
     )
@@ -292,7 +292,8 @@ def _recommendations(data: ReportData) -> str:
 
 def _rejected(data: ReportData) -> str:
     reasons = data.connection.sql(
-        f"select rejection_reason, count(*) as rows from {data.relation('customers_rejected')} "
+        "select rejection_reason, count(*) as rows from "
+        f"{data.relation('mart_customers_rejected')} "
         "group by rejection_reason order by rows desc, rejection_reason"
     ).df()
     if reasons.empty:
@@ -304,7 +305,7 @@ SEGMENT_SECTIONS: list[Section] = [
     Section(
         "at-a-glance",
         "The segments at a glance",
-        ("dim_segments", "mart_segment_recommendations", "customers_rejected"),
+        ("mart_segments", "mart_segment_recommendations", "mart_customers_rejected"),
         _at_a_glance,
         "One card per k-means segment: its size, its share of customers and of revenue (total "
         "CLV), its watch time and CLV against everyone's, and what to do about it, with the "
@@ -316,13 +317,13 @@ SEGMENT_DETAIL_SECTIONS: list[Section] = [
     Section(
         "scatter",
         "Watch time against CLV, segment by segment",
-        ("fct_customer_segments", "dim_segments"),
+        ("mart_customer_segments", "mart_segments"),
         _scatter,
     ),
     Section(
         "profiles",
         "Segment profiles",
-        ("segment_centroids", "dim_segments"),
+        ("mart_segment_centroids", "mart_segments"),
         _profiles,
         "Colour: the k-means centre in z-scores (red above the average, blue below). Text: "
         "the centre in original units (minutes, CLV) or the share of the segment's customers "
@@ -336,6 +337,6 @@ SEGMENT_DETAIL_SECTIONS: list[Section] = [
         "Each segment's tier on size, value and engagement, and the first rule of "
         "recommendation_rules those tiers match (docs/decisions.md: Editing the rules).",
     ),
-    Section("segments", "The segment table", ("dim_segments",), _segment_table),
-    Section("rejected", "Rejected input rows", ("customers_rejected",), _rejected),
+    Section("segments", "The segment table", ("mart_segments",), _segment_table),
+    Section("rejected", "Rejected input rows", ("mart_customers_rejected",), _rejected),
 ]
