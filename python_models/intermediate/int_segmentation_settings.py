@@ -7,9 +7,10 @@ read them (the decision and quality marts' thresholds), so no threshold is writt
 import pandas as pd
 
 from customer_segmentation.settings import Settings
+from customer_segmentation.tables import for_session
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = Settings.from_json(dbt.config.get("segmentation_settings"))
-    return pd.DataFrame([settings.flat()])
+    return for_session(pd.DataFrame([settings.flat()]), session)

@@ -64,6 +64,17 @@ def count_rows(table: object) -> int:
     raise TypeError(f"cannot read a table of type {type(table).__name__}")
 
 
+def for_session(frame: pd.DataFrame, session: object) -> object:
+    """``frame`` as a table of the model's ``session``: a Spark DataFrame when dbt runs the model
+    with a SparkSession (Spark, Databricks), else ``frame`` itself (DuckDB takes pandas).
+
+    For a model that reads no ref, so has no input frame whose backend it could follow.
+    """
+    if hasattr(session, "createDataFrame"):
+        return session.createDataFrame(frame)
+    return frame
+
+
 def like_input(frame: pd.DataFrame, template: object) -> object:
     """``frame`` as the same kind of table as ``template``: a Spark DataFrame when the model
     received Spark DataFrames (what dbt on Databricks writes natively), else ``frame`` itself.
