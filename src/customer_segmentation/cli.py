@@ -35,6 +35,17 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _relative_tolerance(text: str) -> float:
+    """argparse type: a relative tolerance, a number in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    return value
+
+
 def _serving_path_default() -> str:
     """The serving file: $CUSTOMER_SEGMENTATION_SERVING_PATH or the project's default name."""
     return os.environ.get(
@@ -273,14 +284,21 @@ def _run_compare_builds(args: argparse.Namespace) -> int:
         schemas=tuple(args.schema or ["marts"]),
         ignore_columns=tuple(args.ignore_column or []),
         renames=renames,
+        float_tolerance=args.float_tolerance,
     )
     for comparison in comparisons:
         print(comparison.describe())
-    differing = [c for c in comparisons if not c.equal]
-    print(
+    differing = [c for c in comparisons if not c.accepted]
+    within = [c for c in comparisons if c.within_tolerance]
+    summary = (
         f"{len(comparisons) - len(differing)} of {len(comparisons)} relations equal row for row"
-        + (f"; {len(differing)} differ" if differing else "")
     )
+    if args.float_tolerance:
+        summary += (
+            f" ({len(comparisons) - len(differing) - len(within)} exactly, {len(within)} within "
+            f"relative tolerance {args.float_tolerance:g} on doubles)"
+        )
+    print(summary + (f"; {len(differing)} differ" if differing else ""))
     return 1 if differing or not comparisons else 0
 
 
@@ -290,7 +308,8 @@ COMPARE_BUILDS = _Command(
     description=(
         "Check that every table and view of the given schemas in OLD is in NEW with the "
         "same rows (order-independent, exact values) on the columns both have. Columns "
-        "only NEW has are listed, not compared. Exits 1 when anything differs."
+        "only NEW has are listed, not compared. Exits 1 when anything differs (beyond "
+        "--float-tolerance, when given)."
     ),
     handler=_run_compare_builds,
     arguments=(
@@ -310,6 +329,14 @@ COMPARE_BUILDS = _Command(
             metavar="PATH",
             help="renames listed in a file: 'old -> new' lines or Markdown table rows "
             "| `old` | `new` | (e.g. docs/renames.md; repeatable)",
+        ),
+        _arg(
+            "--float-tolerance",
+            type=_relative_tolerance,
+            default=0.0,
+            metavar="REL",
+            help="accept double columns that differ by at most REL relative difference, "
+            "reported apart as WITHIN with the largest difference (default 0: exact)",
         ),
     ),
 )

@@ -7,8 +7,15 @@ the *new* file has it, with the same number of rows and the same multiset of row
 columns both share (columns the new build adds are reported, not compared). Rows are compared
 as exact values (doubles bit for bit), independent of their physical order.
 
+Opt-in, ``float_tolerance`` (``--float-tolerance REL``) accepts a relation that is not equal bit
+for bit when its rows, paired in sorted order, agree exactly on every other column and within
+``REL`` relative difference on every double column; the report keeps the two apart (``EQUAL``
+exactly, ``WITHIN`` the tolerance) and gives the largest difference seen, so a tolerance never
+hides how far a build moved. The default is 0: exact.
+
 $ customer-segmentation compare-builds old.duckdb new.duckdb            # schema marts
 $ customer-segmentation compare-builds old.duckdb new.duckdb --schema marts --schema intermediate
+$ customer-segmentation compare-builds old.duckdb new.duckdb --float-tolerance 1e-12
 
 A relation renamed between the two builds is compared under its new name: ``--rename old=new``
 (repeatable) or ``--rename-file docs/renames.md`` (every ``old -> new`` line, or every Markdown
@@ -41,6 +48,14 @@ class RelationComparison:
     ignored_columns: tuple[str, ...] = field(default=())
     #: The relation's name in the new build when it was renamed (None: same name).
     new_name: str | None = None
+    #: The relative tolerance the double columns were compared with (0: exact only).
+    float_tolerance: float = 0.0
+    #: True when the rows are not equal bit for bit but equal within ``float_tolerance``.
+    within_tolerance: bool = False
+    #: Largest absolute and relative difference of a double column between paired rows, when
+    #: a tolerance was asked for and the rows could be paired (None otherwise).
+    max_abs_difference: float | None = None
+    max_rel_difference: float | None = None
 
     @property
     def equal(self) -> bool:
@@ -52,6 +67,11 @@ class RelationComparison:
             and self.rows_only_in_old == 0
             and self.rows_only_in_new == 0
         )
+
+    @property
+    def accepted(self) -> bool:
+        """True when the relation is equal, exactly or within the asked ``float_tolerance``."""
+        return self.equal or self.within_tolerance
 
     def describe(self) -> str:
         """One line for a person."""
@@ -73,13 +93,24 @@ class RelationComparison:
             parts.append("new columns (not compared): " + ", ".join(self.added_columns))
         if self.ignored_columns:
             parts.append("ignored: " + ", ".join(self.ignored_columns))
-        return f"{'EQUAL   ' if self.equal else 'DIFFERS '} {label}: " + "; ".join(parts)
+        if self.float_tolerance and self.max_abs_difference is not None:
+            parts.append(
+                f"largest double difference {self.max_abs_difference:.3g} "
+                f"(relative {self.max_rel_difference:.3g}; tolerance {self.float_tolerance:g})"
+            )
+        status = "EQUAL   " if self.equal else "WITHIN  " if self.within_tolerance else "DIFFERS "
+        return f"{status} {label}: " + "; ".join(parts)
 
 
 def _relations(connection, catalog: str, schemas: tuple[str, ...]) -> dict[tuple[str, str], list]:
     rows = connection.execute(
         """
-        select table_schema, table_name, list(column_name order by ordinal_position)
+        select
+            table_schema,
+            table_name,
+            list(column_name order by ordinal_position),
+            list(column_name order by ordinal_position)
+                filter (where data_type in ('DOUBLE', 'FLOAT', 'REAL'))
         from information_schema.columns
         where table_catalog = ? and table_schema in (select unnest(?))
         group by table_schema, table_name
@@ -87,7 +118,7 @@ def _relations(connection, catalog: str, schemas: tuple[str, ...]) -> dict[tuple
         """,
         [catalog, list(schemas)],
     ).fetchall()
-    return {(schema, name): columns for schema, name, columns in rows}
+    return {(schema, name): (columns, floats or []) for schema, name, columns, floats in rows}
 
 
 def parse_rename(text: str) -> tuple[str, str]:
@@ -131,6 +162,7 @@ def compare_builds(
     schemas: tuple[str, ...] = ("marts",),
     ignore_columns: tuple[str, ...] = (),
     renames: Mapping[str, str] | None = None,
+    float_tolerance: float = 0.0,
 ) -> list[RelationComparison]:
     """Compare every relation of ``schemas`` in ``old_path`` with the same one in ``new_path``.
 
@@ -146,6 +178,10 @@ def compare_builds(
     renames : mapping of str to str, optional
         Old relation name -> its name in the new build (same schema). A renamed relation is
         compared with the new name's rows; names not listed are compared with the same name.
+    float_tolerance : float, default=0.0
+        Largest relative difference ``|old - new| / max(|old|, |new|)`` accepted in a double
+        column of a relation that is not equal bit for bit (0: exact comparison only). Such a
+        relation's rows are sorted and paired; every other column must still be equal.
 
     Returns
     -------
@@ -154,13 +190,18 @@ def compare_builds(
     """
     import duckdb
 
+    if not (isinstance(float_tolerance, (int, float)) and 0 <= float_tolerance < 1):
+        raise ValueError(f"float_tolerance must be a number in [0, 1), got {float_tolerance!r}")
     old_path, new_path = Path(old_path).resolve(), Path(new_path).resolve()
     for path in (old_path, new_path):
         if not path.is_file():
             raise FileNotFoundError(f"no DuckDB file at {path}")
     connection = duckdb.connect(":memory:")
     try:
-        return _compare(connection, old_path, new_path, schemas, ignore_columns, renames or {})
+        return _compare(
+            connection, old_path, new_path, schemas, ignore_columns, renames or {},
+            float(float_tolerance),
+        )  # fmt: skip
     except duckdb.Error as error:
         raise ValueError(
             f"cannot compare {old_path} with {new_path}: {error}; is a build still writing one "
@@ -170,8 +211,55 @@ def compare_builds(
         connection.close()
 
 
+def _paired_differences(
+    connection, old_ref: str, new_ref: str, columns: list[str], floats: set[str], tolerance: float
+) -> tuple[bool, float, float]:
+    """Pair the rows of two relations of equal length in sorted order (other columns first,
+    then the doubles) and measure the doubles' differences.
+
+    Returns whether every pair is equal on the other columns and within ``tolerance`` on the
+    doubles, and the largest absolute and relative difference of a double column. A pairing
+    that sorting gets wrong can only report a difference, never hide one.
+    """
+    order = [c for c in columns if c not in floats] + [c for c in columns if c in floats]
+    order_by = ", ".join(f"{_quote(c)} nulls last" for c in order)
+    checks, abs_terms, rel_terms = [], ["0.0"], ["0.0"]
+    for column in columns:
+        o, n = f"o.{_quote(column)}", f"n.{_quote(column)}"
+        if column not in floats:
+            checks.append(f"{o} is not distinct from {n}")
+            continue
+        difference = f"case when {o} is not distinct from {n} then 0.0 else abs({o} - {n}) end"
+        relative = (
+            f"case when {o} is not distinct from {n} then 0.0 "
+            f"else abs({o} - {n}) / greatest(abs({o}), abs({n})) end"
+        )
+        abs_terms.append(difference)
+        rel_terms.append(relative)
+        checks.append(f"coalesce({relative} <= {tolerance!r}, false)")
+    select_list = ", ".join(_quote(c) for c in columns)
+    failing, largest_abs, largest_rel = connection.execute(
+        f"""
+        with o as (
+            select {select_list}, row_number() over (order by {order_by}) as pair_row
+            from {old_ref}
+        ),
+        n as (
+            select {select_list}, row_number() over (order by {order_by}) as pair_row
+            from {new_ref}
+        )
+        select
+            count(*) filter (where not ({" and ".join(checks)})),
+            max(greatest({", ".join(abs_terms)})),
+            max(greatest({", ".join(rel_terms)}))
+        from o inner join n on o.pair_row = n.pair_row
+        """
+    ).fetchone()
+    return failing == 0, float(largest_abs or 0.0), float(largest_rel or 0.0)
+
+
 def _compare(
-    connection, old_path, new_path, schemas, ignore_columns, renames
+    connection, old_path, new_path, schemas, ignore_columns, renames, float_tolerance
 ) -> list[RelationComparison]:
     """The comparison itself, on a connection with nothing attached yet."""
     for alias, path in (("old_build", old_path), ("new_build", new_path)):
@@ -180,11 +268,11 @@ def _compare(
     old = _relations(connection, "old_build", schemas)
     new = _relations(connection, "new_build", schemas)
     comparisons = []
-    for (schema, name), old_columns in old.items():
+    for (schema, name), (old_columns, old_floats) in old.items():
         old_ref = f"old_build.{_quote(schema)}.{_quote(name)}"
         old_rows = connection.execute(f"select count(*) from {old_ref}").fetchone()[0]
         new_name = renames.get(name)
-        new_columns = new.get((schema, new_name or name))
+        new_columns, new_floats = new.get((schema, new_name or name), (None, []))
         if new_columns is None:
             comparisons.append(RelationComparison(schema, name, old_rows, None, new_name=new_name))
             continue
@@ -203,6 +291,16 @@ def _compare(
                 f"select count(*) from (select {select_list} from {new_ref} "
                 f"except all select {select_list} from {old_ref})"
             ).fetchone()[0]
+        missing = tuple(c for c in old_columns if c not in new_columns)
+        within, largest_abs, largest_rel = False, None, None
+        if float_tolerance and shared and new_rows == old_rows and not missing:
+            floats = set(old_floats) & set(new_floats)
+            if only_old or only_new:
+                within, largest_abs, largest_rel = _paired_differences(
+                    connection, old_ref, new_ref, shared, floats, float_tolerance
+                )
+            else:
+                largest_abs = largest_rel = 0.0
         comparisons.append(
             RelationComparison(
                 schema,
@@ -212,9 +310,13 @@ def _compare(
                 rows_only_in_old=only_old,
                 rows_only_in_new=only_new,
                 added_columns=tuple(c for c in new_columns if c not in old_columns),
-                missing_columns=tuple(c for c in old_columns if c not in new_columns),
+                missing_columns=missing,
                 ignored_columns=ignored,
                 new_name=new_name,
+                float_tolerance=float_tolerance,
+                within_tolerance=within,
+                max_abs_difference=largest_abs,
+                max_rel_difference=largest_rel,
             )
         )
     return comparisons

@@ -787,6 +787,34 @@ def segment_names(
     return like_input(named, profiles_table)
 
 
+def method_agreement(pair_counts_table: object) -> object:
+    """One row: the customers and how far k-means and Ward agree (adjusted Rand index,
+    normalised mutual information; :func:`quality.method_agreement`).
+
+    ``pair_counts_table`` is ``int_segment_pair_counts`` (kmeans_segment_id, ward_segment_id,
+    customers; one row per non-empty cell): at most k x k rows reach Python, whatever the
+    number of customers, so the Spark path collects no customer rows.
+    """
+    from customer_segmentation import quality
+
+    cells = to_pandas(pair_counts_table)
+    scores = quality.method_agreement(
+        cells["kmeans_segment_id"].to_numpy(),
+        cells["ward_segment_id"].to_numpy(),
+        cells["customers"].to_numpy(dtype=np.int64),
+    )
+    frame = pd.DataFrame(
+        {
+            "customers": pd.Series([scores["customers"]], dtype="int64"),
+            "adjusted_rand_index": pd.Series([scores["adjusted_rand_index"]], dtype="float64"),
+            "normalized_mutual_information": pd.Series(
+                [scores["normalized_mutual_information"]], dtype="float64"
+            ),
+        }
+    )
+    return like_input(frame, pair_counts_table)
+
+
 def _to_pandas(table: object) -> pd.DataFrame:
     return to_pandas(table)
 

@@ -17,9 +17,10 @@ by :func:`centers_to_json`): ``int_kmeans_fit`` reads them back with :func:`cent
 starts from them at the build's k, so the published fit is never worse than the partition
 int_k_selection found on the same customers.
 
-Agreement between k-means and Ward (adjusted Rand index, normalised mutual information) is
-computed in SQL from the contingency table (``mart_segment_contingency``), so it needs no
-Python.
+* **Do the two methods agree?** :func:`method_agreement` scores the k-means partition against
+  Ward's with scikit-learn's adjusted Rand index and normalised mutual information, from the
+  k-means x Ward cell counts (``int_segment_pair_counts``), so only k x k numbers leave the
+  warehouse.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from sklearn.metrics import (
+    adjusted_rand_score,
+    calinski_harabasz_score,
+    davies_bouldin_score,
+    normalized_mutual_info_score,
+)
 
 from customer_segmentation import hierarchical, kmeans
 
@@ -44,6 +50,7 @@ __all__ = [
     "k_selection_table",
     "knee_distances",
     "knee_point",
+    "method_agreement",
     "seeded_sample_rows",
     "silhouette",
 ]
@@ -439,6 +446,43 @@ def choose_k(table: pd.DataFrame) -> int:
     if chosen is None:
         raise ValueError("no finite Ward merge-height gap in the k range; cannot choose k")
     return chosen
+
+
+def method_agreement(
+    first_labels: Sequence[int], second_labels: Sequence[int], counts: Sequence[int]
+) -> dict[str, float | int | None]:
+    """How far two partitions of the same customers agree, from their cross-tabulation.
+
+    Parameters
+    ----------
+    first_labels, second_labels : sequence of int
+        One entry per non-empty cell of the contingency table: the cell's segment in the first
+        partition (k-means) and in the second (Ward).
+    counts : sequence of int
+        Customers in each cell (positive whole numbers).
+
+    Returns
+    -------
+    dict
+        ``customers`` (the sum of ``counts``), ``adjusted_rand_index`` and
+        ``normalized_mutual_information`` (arithmetic mean of the two entropies), both from
+        scikit-learn; both ``None`` when there are no customers. Both scores are invariant to
+        the order of the customers, so expanding the cells back to one label pair per customer
+        gives exactly the figures of the customer-level labels.
+    """
+    counts = np.asarray(counts)
+    if counts.ndim != 1 or not np.issubdtype(counts.dtype, np.integer) or (counts < 1).any():
+        raise ValueError("cell counts must be positive whole numbers, one per non-empty cell")
+    first = np.repeat(np.asarray(first_labels), counts)
+    second = np.repeat(np.asarray(second_labels), counts)
+    customers = int(counts.sum())
+    if customers == 0:
+        return {"customers": 0, "adjusted_rand_index": None, "normalized_mutual_information": None}
+    return {
+        "customers": customers,
+        "adjusted_rand_index": float(adjusted_rand_score(first, second)),
+        "normalized_mutual_information": float(normalized_mutual_info_score(first, second)),
+    }
 
 
 def _best_match_jaccard(reference: np.ndarray, other: np.ndarray, n_clusters: int) -> np.ndarray:

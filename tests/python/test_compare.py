@@ -81,3 +81,49 @@ def test_renames_are_read_from_a_markdown_list(tmp_path):
     assert parse_rename(" a = b ") == ("a", "b")
     with pytest.raises(ValueError, match="a rename is old=new"):
         parse_rename("a=b=c")
+
+
+def test_a_float_tolerance_is_opt_in_and_reported_apart_from_exact_equality(tmp_path, capsys):
+    _write(tmp_path / "old.duckdb", [(1, 10.5), (2, 0.3), (3, None)])
+    # One ulp away in one row, another row order: not equal bit for bit.
+    _write(tmp_path / "new.duckdb", [(3, None), (2, 0.30000000000000004), (1, 10.5)])
+    old, new = str(tmp_path / "old.duckdb"), str(tmp_path / "new.duckdb")
+    (exact,) = compare_builds(old, new)
+    assert not exact.equal and not exact.accepted and not exact.within_tolerance
+    assert main(["compare-builds", old, new]) == 1  # the default is exact
+    assert "DIFFERS  marts.dim_segments" in capsys.readouterr().out
+
+    (tolerant,) = compare_builds(old, new, float_tolerance=1e-12)
+    assert not tolerant.equal and tolerant.within_tolerance and tolerant.accepted
+    assert tolerant.max_abs_difference == pytest.approx(5.55e-17, rel=0.01)
+    assert tolerant.max_rel_difference == pytest.approx(1.85e-16, rel=0.01)
+    assert main(["compare-builds", old, new, "--float-tolerance", "1e-12"]) == 0
+    output = capsys.readouterr().out
+    assert (
+        "WITHIN   marts.dim_segments: 3 rows; 1 rows only in old, 1 only in new; "
+        "largest double difference 5.55e-17 (relative 1.85e-16; tolerance 1e-12)"
+    ) in output
+    assert "(0 exactly, 1 within relative tolerance 1e-12 on doubles)" in output
+
+    # A tolerance smaller than the difference does not accept it.
+    (strict,) = compare_builds(old, new, float_tolerance=1e-17)
+    assert not strict.accepted
+    assert main(["compare-builds", old, new, "--float-tolerance", "1e-17"]) == 1
+
+
+def test_a_float_tolerance_never_excuses_other_columns_or_lost_rows(tmp_path):
+    _write(tmp_path / "old.duckdb", [(1, 10.5), (2, 3.0)])
+    _write(tmp_path / "new.duckdb", [(1, 10.5), (4, 3.0)])
+    (other_key,) = compare_builds(
+        tmp_path / "old.duckdb", tmp_path / "new.duckdb", float_tolerance=0.5
+    )
+    assert not other_key.accepted
+    _write(tmp_path / "fewer.duckdb", [(1, 10.5)])
+    (fewer,) = compare_builds(
+        tmp_path / "old.duckdb", tmp_path / "fewer.duckdb", float_tolerance=0.5
+    )
+    assert not fewer.accepted and fewer.max_abs_difference is None
+    (equal,) = compare_builds(tmp_path / "old.duckdb", tmp_path / "old.duckdb", float_tolerance=0.5)
+    assert equal.equal and not equal.within_tolerance and equal.max_abs_difference == 0.0
+    with pytest.raises(ValueError, match=r"float_tolerance must be a number in \[0, 1\)"):
+        compare_builds(tmp_path / "old.duckdb", tmp_path / "old.duckdb", float_tolerance=-1)

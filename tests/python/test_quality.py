@@ -294,3 +294,42 @@ def test_auto_rule_takes_the_largest_ward_gap_beyond_two():
     assert quality.choose_k(table[table["n_clusters"] == 2]) == 2  # a range of only k = 2
     with pytest.raises(ValueError, match="no finite Ward merge-height gap"):
         quality.choose_k(table[table["n_clusters"] == 6])
+
+
+def test_method_agreement_from_cell_counts_is_scikit_learns_on_the_labels():
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 4, size=500)
+    second = np.where(rng.random(500) < 0.8, first, rng.integers(0, 5, size=500))
+    cells = pd.DataFrame({"kmeans_segment_id": first, "ward_segment_id": second})
+    counts = cells.value_counts().reset_index(name="customers").sample(frac=1, random_state=0)
+    scores = quality.method_agreement(
+        counts["kmeans_segment_id"], counts["ward_segment_id"], counts["customers"]
+    )
+    assert scores["customers"] == 500
+    assert scores["adjusted_rand_index"] == adjusted_rand_score(first, second)
+    assert scores["normalized_mutual_information"] == normalized_mutual_info_score(first, second)
+    # The table-level function returns one typed row.
+    table = pipeline.method_agreement(counts)
+    assert list(table.columns) == [
+        "customers",
+        "adjusted_rand_index",
+        "normalized_mutual_information",
+    ]
+    assert table["customers"].dtype == np.int64 and len(table) == 1
+
+
+def test_method_agreement_limit_cases_and_bad_counts():
+    same = quality.method_agreement([0], [0], [10])
+    assert same["adjusted_rand_index"] == 1.0 and same["normalized_mutual_information"] == 1.0
+    none = quality.method_agreement([], [], np.array([], dtype=np.int64))
+    assert none == {
+        "customers": 0,
+        "adjusted_rand_index": None,
+        "normalized_mutual_information": None,
+    }
+    with pytest.raises(ValueError, match="cell counts must be positive whole numbers"):
+        quality.method_agreement([0, 1], [0, 1], [3, 0])
+    with pytest.raises(ValueError, match="cell counts must be positive whole numbers"):
+        quality.method_agreement([0], [0], [2.5])

@@ -2,9 +2,9 @@
     k-means segment x Ward segment -> customers: every pair, zeros included, so a heatmap shows
     where the two methods agree (one large cell per row) and where they split a segment.
 -#}
-with segments as (
+with cell_counts as (
 
-    select * from {{ ref('int_customer_segments') }}
+    select * from {{ ref('int_segment_pair_counts') }}
 
 ),
 
@@ -31,17 +31,6 @@ ward_segments as (
         segment_name
     from int_segment_names
     where segmentation_method = 'ward'
-
-),
-
-cell_counts as (
-
-    select
-        kmeans_segment_id,
-        ward_segment_id,
-        count(*) as customers
-    from segments
-    group by kmeans_segment_id, ward_segment_id
 
 ),
 

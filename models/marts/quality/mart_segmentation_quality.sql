@@ -1,8 +1,8 @@
 {#-
     One row per build: how good the segmentation is. k and where it came from; the k-means
     search (inertia, starts that reached it, run time, strategy); Ward's inertia on the same
-    features; agreement of the two methods (adjusted Rand index, normalised mutual information,
-    computed here from the contingency table); and the k-means segments' bootstrap stability.
+    features; agreement of the two methods (adjusted Rand index, normalised mutual information:
+    scikit-learn's, from int_method_agreement); and the k-means segments' bootstrap stability.
 -#}
 with segment_count as (
 
@@ -84,144 +84,11 @@ ward_inertia as (
 
 ),
 
-cells as (
+agreement as (
 
-    select
-        kmeans_segment_id,
-        ward_segment_id,
-        {#- A double from here on: Spark would turn n_ij * (n_ij - 1) / 2.0 into a decimal. #}
-        cast(count(*) as {{ type_double() }}) as n_ij
-    from segments
-    group by kmeans_segment_id, ward_segment_id
-
-),
-
-kmeans_sizes as (
-
-    select
-        kmeans_segment_id,
-        sum(n_ij) as a_i
-    from cells
-    group by kmeans_segment_id
-
-),
-
-ward_sizes as (
-
-    select
-        ward_segment_id,
-        sum(n_ij) as b_j
-    from cells
-    group by ward_segment_id
-
-),
-
-total as (
-
-    select cast(sum(n_ij) as {{ type_double() }}) as n from cells
-
-),
-
-pairs_same_in_both as (
-
-    select sum(n_ij * (n_ij - 1) / 2.0) as same_in_both
-    from cells
-
-),
-
-pairs_same_in_kmeans as (
-
-    select sum(a_i * (a_i - 1) / 2.0) as same_in_kmeans
-    from kmeans_sizes
-
-),
-
-pairs_same_in_ward as (
-
-    select sum(b_j * (b_j - 1) / 2.0) as same_in_ward
-    from ward_sizes
-
-),
-
-rand_terms as (
-
-    {#- The adjusted Rand index compares the pairs put together by both methods with what
-        chance would give (expected) and with its largest possible value (maximum). -#}
-    select
-        pairs_same_in_both.same_in_both,
-        pairs_same_in_kmeans.same_in_kmeans * pairs_same_in_ward.same_in_ward
-        / (total.n * (total.n - 1) / 2.0) as expected_same_in_both,
-        (pairs_same_in_kmeans.same_in_kmeans + pairs_same_in_ward.same_in_ward)
-        / 2.0 as max_same_in_both
-    from pairs_same_in_both
-    cross join pairs_same_in_kmeans
-    cross join pairs_same_in_ward
-    cross join total
-
-),
-
-adjusted_rand as (
-
-    select
-        case
-            when max_same_in_both = expected_same_in_both then 1.0
-            else (same_in_both - expected_same_in_both) / (max_same_in_both - expected_same_in_both)
-        end as adjusted_rand_index
-    from rand_terms
-
-),
-
-mutual_information as (
-
-    {%- set cell_term = 'cells.n_ij / total.n'
-        ~ ' * ln(total.n * cells.n_ij / (kmeans_sizes.a_i * ward_sizes.b_j))' %}
-    select {{ exact_sum(cell_term, scale=18) }} as mutual_information
-    from cells
-    inner join kmeans_sizes on cells.kmeans_segment_id = kmeans_sizes.kmeans_segment_id
-    inner join ward_sizes on cells.ward_segment_id = ward_sizes.ward_segment_id
-    cross join total
-
-),
-
-kmeans_entropy as (
-
-    {%- set size_term = 'kmeans_sizes.a_i / total.n * ln(kmeans_sizes.a_i / total.n)' %}
-    select -{{ exact_sum(size_term, scale=18) }} as kmeans_entropy
-    from kmeans_sizes
-    cross join total
-
-),
-
-ward_entropy as (
-
-    {%- set size_term = 'ward_sizes.b_j / total.n * ln(ward_sizes.b_j / total.n)' %}
-    select -{{ exact_sum(size_term, scale=18) }} as ward_entropy
-    from ward_sizes
-    cross join total
-
-),
-
-entropies as (
-
-    select
-        kmeans_entropy.kmeans_entropy,
-        ward_entropy.ward_entropy
-    from kmeans_entropy
-    cross join ward_entropy
-
-),
-
-normalized_mutual as (
-
-    select
-        case
-            when entropies.kmeans_entropy + entropies.ward_entropy = 0 then 1.0
-            else
-                mutual_information.mutual_information
-                / ((entropies.kmeans_entropy + entropies.ward_entropy) / 2.0)
-        end as normalized_mutual_information
-    from mutual_information
-    cross join entropies
+    {#- Adjusted Rand index and normalised mutual information, computed with scikit-learn
+        from the k-means x Ward cell counts (int_method_agreement). -#}
+    select * from {{ ref('int_method_agreement') }}
 
 ),
 
@@ -251,7 +118,7 @@ final as (
     select
         segment_count.n_segments,
         segment_count.n_segments_source,
-        cast(total.n as bigint) as customers,
+        cast(agreement.customers as bigint) as customers,
         kmeans_search.kmeans_inertia,
         kmeans_search.kmeans_n_starts,
         kmeans_search.kmeans_n_starts_at_best,
@@ -259,13 +126,13 @@ final as (
         k_selection_at_k.k_selection_inertia,
         k_selection_at_k.k_selection_sample_rows,
         (
-            k_selection_at_k.k_selection_sample_rows = total.n
+            k_selection_at_k.k_selection_sample_rows = agreement.customers
             and kmeans_search.kmeans_inertia > k_selection_at_k.k_selection_inertia * (1 + 1e-9)
         ) as is_better_partition_known,
         cast(ward_inertia.ward_inertia as {{ type_double() }}) as ward_inertia,
-        cast(adjusted_rand.adjusted_rand_index as {{ type_double() }}) as adjusted_rand_index,
+        cast(agreement.adjusted_rand_index as {{ type_double() }}) as adjusted_rand_index,
         cast(
-            normalized_mutual.normalized_mutual_information as {{ type_double() }}
+            agreement.normalized_mutual_information as {{ type_double() }}
         ) as normalized_mutual_information,
         cast(
             stability_summary.kmeans_mean_stability as {{ type_double() }}
@@ -276,9 +143,7 @@ final as (
     from segment_count
     cross join kmeans_search
     cross join ward_inertia
-    cross join total
-    cross join adjusted_rand
-    cross join normalized_mutual
+    cross join agreement
     cross join stability_summary
     cross join k_selection_at_k
 
