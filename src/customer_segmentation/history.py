@@ -1,11 +1,11 @@
 """Segments over time: the pure logic behind model versions, segment identity and drift.
 
-Nothing here reads a warehouse: the dbt Python models (``python_models/history``) fetch their
-tables and call these functions, and the tests call them on small arrays.
+Nothing here reads a warehouse: the dbt Python models (``python_models/intermediate/history``)
+fetch their tables and call these functions, and the tests call them on small arrays.
 
-- :func:`parse_history_settings` checks the vars of the history models, one message per bad
-  value; :func:`resolve_run` decides per build whether to fit a new version or score with a
-  stored one (``segmentation_mode``, ``model_version``).
+- :func:`parse_run_settings` checks the run vars (``segmentation_mode``, ``model_version``,
+  ``drop_segmentation_history``), one message per bad value; :func:`resolve_run` decides per
+  build whether to fit a new version or score with a stored one.
 - :func:`match_segments` gives a refitted version's segments the ids of the previous version's
   segments they continue (centre distance in the new standardised space and shared customers),
   and :func:`lineage_rows` says which segments were kept, new, retired, split or merged.
@@ -19,29 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
 MODES = ("auto", "fit", "score")
-
-#: The history settings, their defaults and what a value must be (for the messages).
-SETTING_DEFAULTS: dict[str, object] = {
-    "segmentation_mode": "auto",
-    "model_version": "latest",
-    "drop_segmentation_history": False,
-    "outlier_quantile": 0.99,
-    "segment_match_max_distance": 1.0,
-    "segment_match_min_jaccard": 0.5,
-    "lineage_min_share": 0.2,
-    "drift_psi_threshold": 0.25,
-    "drift_share_threshold": 0.05,
-    "drift_distance_threshold": 0.25,
-}
 
 
 class HistorySettingsError(ValueError):
@@ -49,53 +34,22 @@ class HistorySettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class HistorySettings:
-    """The validated history vars."""
+class RunSettings:
+    """The validated vars that choose what a build does with the kept model versions.
+
+    The defaults are the project's (``segmentation_mode: auto``, ``model_version: latest``,
+    ``drop_segmentation_history: false``). The thresholds of matching, outliers and drift are
+    not here: they are settings of :class:`customer_segmentation.settings.HistorySettings`,
+    defaults and ranges in one place.
+    """
 
     segmentation_mode: str = "auto"
     model_version: int | None = None  # None = latest
     drop_segmentation_history: bool = False
-    outlier_quantile: float = 0.99
-    segment_match_max_distance: float = 1.0
-    segment_match_min_jaccard: float = 0.5
-    lineage_min_share: float = 0.2
-    drift_psi_threshold: float = 0.25
-    drift_share_threshold: float = 0.05
-    drift_distance_threshold: float = 0.25
 
 
 def _text(value: object) -> str:
     return str(value).strip().strip("'\"").strip()
-
-
-def _fraction(name: str, value: object, *, low: float, high: float, inclusive: bool) -> float:
-    text = _text(value)
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    within = low <= number <= high if inclusive else low < number < high
-    if not math.isfinite(number) or not within:
-        bounds = f"[{low:g}, {high:g}]" if inclusive else f"({low:g}, {high:g})"
-        raise HistorySettingsError(
-            f"var {name} must be a number in {bounds}, got '{_text(value)}'; "
-            f"set it with --vars '{{{name}: {SETTING_DEFAULTS[name]}}}'"
-        )
-    return number
-
-
-def _positive(name: str, value: object) -> float:
-    text = _text(value)
-    try:
-        number = float(text)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise HistorySettingsError(
-            f"var {name} must be a positive number, got '{_text(value)}'; "
-            f"set it with --vars '{{{name}: {SETTING_DEFAULTS[name]}}}'"
-        )
-    return number
 
 
 def parse_bool_setting(name: str, value: object) -> bool:
@@ -108,21 +62,32 @@ def parse_bool_setting(name: str, value: object) -> bool:
     raise HistorySettingsError(f"var {name} must be true or false, got {value!r}")
 
 
-def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
-    """Check the history vars (as dbt hands them over: text) and return them typed.
+def parse_run_settings(values: Mapping[str, object]) -> RunSettings:
+    """Check the vars ``segmentation_mode``, ``model_version`` and ``drop_segmentation_history``
+    (as dbt hands them over: text) and return them typed.
 
     Every bad value raises :class:`HistorySettingsError` with one line naming the var, the value
-    and what it must be. Missing keys take their defaults.
+    and what it must be. Missing (or ``None``) values take the :class:`RunSettings` defaults;
+    any other key is an error (the thresholds belong to the settings object).
     """
-    raw = {**SETTING_DEFAULTS, **{k: v for k, v in values.items() if v is not None}}
-    mode = _text(raw["segmentation_mode"]).lower()
+    unknown = sorted(set(values) - {f.name for f in fields(RunSettings)})
+    if unknown:
+        raise HistorySettingsError(
+            f"{unknown[0]} is not a run var (segmentation_mode, model_version, "
+            "drop_segmentation_history); thresholds are settings of segmentation_settings.history"
+        )
+    given = {k: v for k, v in values.items() if v is not None}
+    default = RunSettings()
+    mode_value = given.get("segmentation_mode", default.segmentation_mode)
+    mode = _text(mode_value).lower()
     if mode not in MODES:
         raise HistorySettingsError(
             f"var segmentation_mode must be one of auto, fit, score, got "
-            f"{raw['segmentation_mode']!r} (auto: fit when there is no version yet or the "
+            f"{mode_value!r} (auto: fit when there is no version yet or the "
             "features or k changed, else score)"
         )
-    version_text = _text(raw["model_version"]).lower()
+    version_value = given.get("model_version", "latest")
+    version_text = _text(version_value).lower()
     if version_text in {"latest", "", "none", "null"}:
         version = None
     elif re.fullmatch(r"\d+", version_text) and int(version_text) >= 1:
@@ -130,7 +95,7 @@ def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
     else:
         raise HistorySettingsError(
             f"var model_version must be 'latest' or a version id (a whole number >= 1, see "
-            f"marts.mart_model_versions), got {raw['model_version']!r}"
+            f"marts.mart_model_versions), got {version_value!r}"
         )
     if mode == "fit" and version is not None:
         raise HistorySettingsError(
@@ -138,34 +103,12 @@ def parse_history_settings(values: Mapping[str, object]) -> HistorySettings:
             "segmentation_mode is fit (which makes a new version); use segmentation_mode: "
             "score (or auto), or leave model_version at latest"
         )
-    return HistorySettings(
+    return RunSettings(
         segmentation_mode=mode,
         model_version=version,
         drop_segmentation_history=parse_bool_setting(
-            "drop_segmentation_history", raw["drop_segmentation_history"]
-        ),
-        outlier_quantile=_fraction(
-            "outlier_quantile", raw["outlier_quantile"], low=0, high=1, inclusive=False
-        ),
-        segment_match_max_distance=_positive(
-            "segment_match_max_distance", raw["segment_match_max_distance"]
-        ),
-        segment_match_min_jaccard=_fraction(
-            "segment_match_min_jaccard",
-            raw["segment_match_min_jaccard"],
-            low=0,
-            high=1,
-            inclusive=True,
-        ),
-        lineage_min_share=_fraction(
-            "lineage_min_share", raw["lineage_min_share"], low=0, high=1, inclusive=False
-        ),
-        drift_psi_threshold=_positive("drift_psi_threshold", raw["drift_psi_threshold"]),
-        drift_share_threshold=_fraction(
-            "drift_share_threshold", raw["drift_share_threshold"], low=0, high=1, inclusive=False
-        ),
-        drift_distance_threshold=_positive(
-            "drift_distance_threshold", raw["drift_distance_threshold"]
+            "drop_segmentation_history",
+            given.get("drop_segmentation_history", default.drop_segmentation_history),
         ),
     )
 
@@ -194,7 +137,7 @@ class RunPlan:
 
 
 def resolve_run(
-    settings: HistorySettings,
+    settings: RunSettings,
     versions: pd.DataFrame,
     *,
     config_fingerprint: str,
@@ -206,7 +149,7 @@ def resolve_run(
 
     Parameters
     ----------
-    settings : HistorySettings
+    settings : RunSettings
     versions : DataFrame
         The stored versions: model_version, config_fingerprint, input_fingerprint, features
         (comma-separated), n_segments (k), n_segments_setting (the var when fitted). Empty

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from customer_segmentation import history, kmeans
+from customer_segmentation.settings import HistorySettings
 from customer_segmentation.tables import fetch_columns, fetch_matrix, is_spark_frame, to_pandas
 
 #: int_feature_scaler columns that define a model (not statistics of the data). Columns the
@@ -138,12 +139,18 @@ def segmentation_run(
     fingerprint_table: object,
     scaler_table: object,
     *,
-    settings_values: Mapping[str, object],
+    run_values: Mapping[str, object],
+    thresholds: HistorySettings,
     features: Sequence[str],
     n_segments_setting: object,
 ) -> object:
-    """The one-row plan of this build (see :func:`history.resolve_run`)."""
-    settings = history.parse_history_settings(settings_values)
+    """The one-row plan of this build (see :func:`history.resolve_run`).
+
+    ``run_values`` are the run vars as dbt hands them over (checked by
+    :func:`history.parse_run_settings`); ``thresholds`` the validated history settings
+    (``Settings().history``), published in the row for the SQL models.
+    """
+    settings = history.parse_run_settings(run_values)
     versions = to_pandas(versions_table)
     fingerprint = to_pandas(fingerprint_table).iloc[0]
     scaler = to_pandas(scaler_table)
@@ -173,7 +180,7 @@ def segmentation_run(
         "input_rows": [int(fingerprint["input_rows"])],
         "drop_segmentation_history": [settings.drop_segmentation_history],
         **{
-            name: [float(getattr(settings, name))]
+            name: [float(getattr(thresholds, name))]
             for name, kind in RUN_COLUMNS.items()
             if kind == "float64"
         },

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from customer_segmentation import history
-from customer_segmentation.history import HistorySettings, HistorySettingsError
+from customer_segmentation.history import HistorySettingsError, RunSettings
+from customer_segmentation.settings import Settings, SettingsError
 
 
 def versions(*rows):
@@ -30,17 +31,33 @@ FEATURES = ["minutes_watched", "clv"]
 # ---------------------------------------------------------------------------- settings
 
 
+def _parse(values):
+    """The run vars through history.parse_run_settings, the thresholds (flat vars) through the
+    one settings object, as int_segmentation_run does."""
+    run_keys = {"segmentation_mode", "model_version", "drop_segmentation_history"}
+    run = history.parse_run_settings({k: v for k, v in values.items() if k in run_keys})
+    settings = Settings.from_mapping(legacy={k: v for k, v in values.items() if k not in run_keys})
+    return run, settings.history
+
+
 def test_settings_defaults_and_types():
-    settings = history.parse_history_settings({})
-    assert settings == HistorySettings()
-    parsed = history.parse_history_settings(
+    run, thresholds = _parse({})
+    assert run == RunSettings() == RunSettings("auto", None, False)
+    assert thresholds == Settings().history
+    parsed, thresholds = _parse(
         {"segmentation_mode": " Score ", "model_version": "3", "outlier_quantile": "0.95"}
     )
-    assert (parsed.segmentation_mode, parsed.model_version, parsed.outlier_quantile) == (
+    assert (parsed.segmentation_mode, parsed.model_version, thresholds.outlier_quantile) == (
         "score",
         3,
         0.95,
     )
+
+
+def test_run_settings_take_no_thresholds():
+    # The thresholds' defaults and ranges live in the settings object only.
+    with pytest.raises(HistorySettingsError, match="outlier_quantile is not a run var"):
+        history.parse_run_settings({"outlier_quantile": "0.95"})
 
 
 @pytest.mark.parametrize(
@@ -51,7 +68,7 @@ def test_settings_defaults_and_types():
         ({"model_version": "0"}, "var model_version must be 'latest' or a version id"),
         ({"drop_segmentation_history": "maybe"}, "var drop_segmentation_history must be true"),
         ({"outlier_quantile": "1"}, "var outlier_quantile must be a number in (0, 1)"),
-        ({"drift_psi_threshold": "-1"}, "var drift_psi_threshold must be a positive number"),
+        ({"drift_psi_threshold": "-1"}, "var drift_psi_threshold must be a number above 0"),
         ({"segment_match_min_jaccard": "x"}, "var segment_match_min_jaccard must be a number"),
         (
             {"segmentation_mode": "fit", "model_version": "2"},
@@ -60,8 +77,8 @@ def test_settings_defaults_and_types():
     ],
 )
 def test_bad_settings_name_the_var(values, message):
-    with pytest.raises(HistorySettingsError) as error:
-        history.parse_history_settings(values)
+    with pytest.raises((HistorySettingsError, SettingsError)) as error:
+        _parse(values)
     assert str(error.value).startswith(message)
     assert "\n" not in str(error.value)
 
@@ -78,7 +95,7 @@ def test_config_fingerprint_changes_with_features_and_their_settings():
 
 def plan(settings=None, stored=None, config="c1", input_fp="i1", features=FEATURES, k=8):
     return history.resolve_run(
-        settings or HistorySettings(),
+        settings or RunSettings(),
         stored if stored is not None else versions(),
         config_fingerprint=config,
         input_fingerprint=input_fp,
@@ -109,19 +126,19 @@ def test_score_and_pinned_versions():
         (1, "c1", "i1", "minutes_watched,clv", 8, "8"),
         (2, "c1", "i2", "minutes_watched,clv", 8, "8"),
     )
-    assert plan(HistorySettings(segmentation_mode="score"), stored).model_version == 2
-    pinned = plan(HistorySettings(segmentation_mode="score", model_version=1), stored)
+    assert plan(RunSettings(segmentation_mode="score"), stored).model_version == 2
+    pinned = plan(RunSettings(segmentation_mode="score", model_version=1), stored)
     assert pinned.model_version == 1 and pinned.next_model_version == 3
-    auto_pinned = plan(HistorySettings(model_version=1), stored, input_fp="i9")
+    auto_pinned = plan(RunSettings(model_version=1), stored, input_fp="i9")
     assert (auto_pinned.mode, auto_pinned.model_version) == ("score", 1)
-    assert plan(HistorySettings(segmentation_mode="fit"), stored).mode == "fit"
+    assert plan(RunSettings(segmentation_mode="fit"), stored).mode == "fit"
 
 
 @pytest.mark.parametrize(
     ("settings", "features", "k", "message"),
     [
-        (HistorySettings(segmentation_mode="score"), FEATURES, 8, "no model version is stored"),
-        (HistorySettings(model_version=4), FEATURES, 8, "var model_version = 4: no such version"),
+        (RunSettings(segmentation_mode="score"), FEATURES, 8, "no model version is stored"),
+        (RunSettings(model_version=4), FEATURES, 8, "var model_version = 4: no such version"),
     ],
 )
 def test_scoring_without_a_version_fails_clearly(settings, features, k, message):
@@ -131,7 +148,7 @@ def test_scoring_without_a_version_fails_clearly(settings, features, k, message)
 
 def test_scoring_with_other_features_or_k_fails_clearly():
     stored = versions((1, "c1", "i1", "minutes_watched,clv", 8, "8"))
-    score = HistorySettings(segmentation_mode="score")
+    score = RunSettings(segmentation_mode="score")
     with pytest.raises(HistorySettingsError, match="fitted on features minutes_watched, clv"):
         plan(score, stored, features=["clv"])
     with pytest.raises(HistorySettingsError, match="has 8 segments, but var n_segments is 6"):

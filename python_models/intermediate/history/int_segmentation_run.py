@@ -1,7 +1,7 @@
 """This build's plan, one row: fit a new model version or score with a stored one, and why.
 
-The history vars (segmentation_mode, model_version, drop_segmentation_history) are checked here
-(customer_segmentation.history.parse_history_settings), one message per bad value, before
+The run vars (segmentation_mode, model_version, drop_segmentation_history) are checked here
+(customer_segmentation.history.parse_run_settings), one message per bad value, before
 anything is fitted or kept; the matching and drift thresholds come validated from the settings
 (customer_segmentation.settings, group history).
 """
@@ -14,24 +14,16 @@ from customer_segmentation.versioning import segmentation_run
 def model(dbt, session):
     dbt.config(materialized="table")
     settings = Settings.from_json(dbt.config.get("segmentation_settings"))
-    history = settings.history
-    values = {
-        "segmentation_mode": dbt.config.get("segmentation_mode"),
-        "model_version": dbt.config.get("model_version"),
-        "drop_segmentation_history": dbt.config.get("drop_segmentation_history"),
-        "outlier_quantile": history.outlier_quantile,
-        "segment_match_max_distance": history.segment_match_max_distance,
-        "segment_match_min_jaccard": history.segment_match_min_jaccard,
-        "lineage_min_share": history.lineage_min_share,
-        "drift_psi_threshold": history.drift_psi_threshold,
-        "drift_share_threshold": history.drift_share_threshold,
-        "drift_distance_threshold": history.drift_distance_threshold,
-    }
     return segmentation_run(
         dbt.ref("int_stored_versions"),
         dbt.ref("int_input_fingerprint"),
         dbt.ref("int_feature_scaler"),
-        settings_values=values,
+        run_values={
+            "segmentation_mode": dbt.config.get("segmentation_mode"),
+            "model_version": dbt.config.get("model_version"),
+            "drop_segmentation_history": dbt.config.get("drop_segmentation_history"),
+        },
+        thresholds=settings.history,
         features=read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments_setting=dbt.config.get("n_segments"),
     )
