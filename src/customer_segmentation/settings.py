@@ -9,7 +9,9 @@ build changes a setting with the one var ``segmentation_settings``, a mapping of
     dbt build --vars '{segmentation_settings: {kmeans: {n_init: 20}, evidence: {alpha: 0.01}}}'
 
 The dbt Python models receive that var (and the older flat vars, see :data:`LEGACY_VARS`) once,
-as JSON, build ``Settings.from_json(...)`` and hand typed values to the package's functions; the
+as JSON, build ``Settings.from_json(...)`` (with the user var ``random_state`` where a model draws
+random numbers, validated here too: :attr:`Settings.random_state`) and hand typed values to the
+package's functions; the
 one-row model ``int_segmentation_settings`` publishes the validated values for the SQL models.
 A bad value stops the build with one line naming the setting, the value and the allowed range.
 """
@@ -270,6 +272,9 @@ class Settings:
     naming: NamingSettings = field(default_factory=NamingSettings)
     history: HistorySettings = field(default_factory=HistorySettings)
     spark: SparkSettings = field(default_factory=SparkSettings)
+    #: The seed of every random step (k-means starts, samples, bootstrap resamples): the user
+    #: var ``random_state``, validated here with the settings (see :meth:`from_mapping`).
+    random_state: int = _setting(42, low=0, doc="seed of every random step (var random_state)")
 
     def __post_init__(self) -> None:
         if self.k_selection.max_k < self.k_selection.min_k:
@@ -296,11 +301,14 @@ class Settings:
         cls,
         settings: Mapping[str, object] | None = None,
         legacy: Mapping[str, object] | None = None,
+        *,
+        random_state: object = None,
     ) -> Settings:
         """Settings from ``segmentation_settings`` (group -> setting -> value) and the flat vars.
 
         ``legacy`` maps names of :data:`LEGACY_VARS` to values (``None``: not set); a setting in
-        ``settings`` wins over its flat var. Unset settings keep their defaults. Raises
+        ``settings`` wins over its flat var. ``random_state`` is the var of that name as dbt
+        hands it over (text; ``None``: the default). Unset settings keep their defaults. Raises
         :class:`SettingsError` (one line naming the setting) for an unknown group or setting, a
         value of the wrong type or out of range.
         """
@@ -331,19 +339,28 @@ class Settings:
             for key, value in group_values.items():
                 values[group][key] = value
                 labels[group].pop(key, None)
+        seed = {}
+        if random_state is not None:
+            spec = next(f for f in fields(cls) if f.name == "random_state")
+            seed["random_state"] = _checked("var random_state", random_state, int,
+                                            dict(spec.metadata))  # fmt: skip
         return cls(
             **{
                 group: _build_group(group, GROUPS[group], values[group], labels[group])
                 for group in GROUPS
-            }
+            },
+            **seed,
         )
 
     @classmethod
-    def from_json(cls, text: str | None) -> Settings:
+    def from_json(cls, text: str | None, *, random_state: object = None) -> Settings:
         """Settings from the JSON the dbt models receive: ``{"settings": {...}, "legacy": {...}}``
-        (macro ``segmentation_settings_json``)."""
+        (config ``segmentation_settings``, dbt_project.yml), and the ``random_state`` var of
+        the models that draw random numbers (their ``random_state`` config)."""
         payload = json.loads(text) if text else {}
-        return cls.from_mapping(payload.get("settings"), payload.get("legacy"))
+        return cls.from_mapping(
+            payload.get("settings"), payload.get("legacy"), random_state=random_state
+        )
 
     def flat(self) -> dict[str, int | float]:
         """``<group>__<setting>`` -> value, for the one-row model int_segmentation_settings."""

@@ -262,7 +262,7 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
         ),
         (
             "random_state 1.5",
-            "var random_state must be a whole number, got 1.5",
+            "var random_state must be a whole number of at least 0, got '1.5'",
             {"random_state": 1.5},
         ),
     ]:

@@ -86,3 +86,19 @@ def test_the_dbt_project_passes_every_flat_var_and_the_var_as_json():
     assert "var('segmentation_settings', {})" in block
     payload = json.dumps({"settings": {"ward": {"n_micro_clusters": 400}}, "legacy": {}})
     assert Settings.from_json(payload).ward.n_micro_clusters == 400
+
+
+def test_random_state_is_validated_with_the_settings():
+    assert Settings().random_state == 42
+    assert Settings.from_json(None, random_state="7").random_state == 7
+    assert Settings.from_json(None, random_state=" 7.0 ").random_state == 7
+    # The project's var default is the settings default (dbt_project.yml, vars).
+    project = (PROJECT_ROOT / "dbt_project.yml").read_text()
+    assert re.search(r"^  random_state: (\d+)$", project, re.M).group(1) == "42"
+    for value, shown in [("1.5", "'1.5'"), ("-1", "'-1'"), ("seven", "'seven'"), (True, "'True'")]:
+        with pytest.raises(SettingsError) as error:
+            Settings.from_json(None, random_state=value)
+        assert (
+            str(error.value)
+            == f"var random_state must be a whole number of at least 0, got {shown}"
+        )

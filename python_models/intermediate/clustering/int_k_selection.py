@@ -2,12 +2,14 @@
 
 from customer_segmentation.pipeline import k_selection
 from customer_segmentation.settings import Settings
-from customer_segmentation.tables import parse_int, read_feature_names
+from customer_segmentation.tables import read_feature_names
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    settings = Settings.from_json(dbt.config.get("segmentation_settings"))
+    settings = Settings.from_json(
+        dbt.config.get("segmentation_settings"), random_state=dbt.config.get("random_state")
+    )
     return k_selection(
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("int_ward_leaf_centroids"),
@@ -19,7 +21,7 @@ def model(dbt, session):
         silhouette_sample_size=settings.k_selection.silhouette_sample_size,
         n_init=settings.k_selection.n_init,
         max_iter=settings.kmeans.max_iter,
-        random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        random_state=settings.random_state,
         spark_collect_max_rows=settings.spark.collect_max_rows,
         run_table=dbt.ref("int_segmentation_run"),
     )

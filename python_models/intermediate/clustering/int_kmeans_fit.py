@@ -15,7 +15,7 @@ import os
 
 from customer_segmentation.pipeline import kmeans_fit
 from customer_segmentation.settings import Settings
-from customer_segmentation.tables import parse_int, read_feature_names, read_segment_count
+from customer_segmentation.tables import read_feature_names, read_segment_count
 
 
 def model(dbt, session):
@@ -26,14 +26,16 @@ def model(dbt, session):
             "int_kmeans_fit failed on purpose (environment variable "
             "CUSTOMER_SEGMENTATION_TEST_FAIL_CLUSTERING=1, a test hook)"
         )
-    settings = Settings.from_json(dbt.config.get("segmentation_settings"))
+    settings = Settings.from_json(
+        dbt.config.get("segmentation_settings"), random_state=dbt.config.get("random_state")
+    )
     return kmeans_fit(
         dbt.ref("int_customer_features_scaled"),
         dbt.ref("int_ward_leaf_centroids"),
         dbt.ref("int_ward_leaf_segments"),
         read_feature_names(dbt.ref("int_feature_scaler")),
         n_segments=read_segment_count(dbt.ref("int_segment_count")),
-        random_state=parse_int(dbt.config.get("random_state"), "random_state"),
+        random_state=settings.random_state,
         n_init=settings.kmeans.n_init,
         max_iter=settings.kmeans.max_iter,
         large_n_threshold=settings.kmeans.large_n_threshold,
