@@ -12,12 +12,15 @@ All functions are pure: data frames or arrays in, data frames or numbers out, wi
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from sklearn.utils import check_scalar
 
+from customer_segmentation._validation import check_count
 from customer_segmentation.tables import (
     check_collectable,
     customer_order_column,
@@ -34,10 +37,12 @@ DEFAULT_MAX_CELLS = 4_000_000
 
 
 def _check_resampling(n_resamples: int, confidence: float) -> None:
-    if int(n_resamples) != n_resamples or n_resamples < 100:
-        raise ValueError(f"n_resamples must be a whole number >= 100, got {n_resamples!r}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    """At least 100 resamples, a coverage strictly between 0 and 1 (scikit-learn's checks)."""
+    check_count(n_resamples, "n_resamples", min_val=100)
+    check_scalar(
+        confidence, "confidence", target_type=numbers.Real, min_val=0, max_val=1,
+        include_boundaries="neither",
+    )  # fmt: skip
 
 
 def percentile_interval(draws: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -747,14 +752,3 @@ def segment_intervals(
     result["n_resamples"] = int(n_resamples)
     result["confidence_level"] = float(confidence)
     return like_input(result.reset_index(drop=True), segments_table)
-
-
-def parse_fraction(value: object, name: str) -> float:
-    """A var that must be a number strictly between 0 and 1 (vars reach Python models as text)."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise ValueError(f"var {name} must be a number between 0 and 1, got {value!r}") from None
-    if not 0 < number < 1:
-        raise ValueError(f"var {name} must lie strictly between 0 and 1, got {value!r}")
-    return number

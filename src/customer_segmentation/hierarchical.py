@@ -32,6 +32,7 @@ from scipy.spatial.distance import pdist, squareform
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation._numeric import cluster_sums, lloyd, nearest_center
+from customer_segmentation._validation import check_count, check_matrix
 
 __all__ = [
     "LINKAGE_COLUMNS",
@@ -67,17 +68,12 @@ _LLOYD_TOL = 1e-4
 
 
 def _check_data(X: np.ndarray, *, name: str = "X", min_rows: int = 1) -> np.ndarray:
-    """Return ``X`` as a C-contiguous float64 matrix, or raise ``ValueError``."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (rows x features), got shape {X.shape}")
-    if not (np.issubdtype(X.dtype, np.number) or X.dtype == bool):
-        raise ValueError(f"{name} must be numeric, got dtype {X.dtype}")
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    if X.shape[0] < min_rows:
-        raise ValueError(f"{name} needs at least {min_rows} row(s), got {X.shape[0]}")
-    if X.shape[1] < 1:
-        raise ValueError(f"{name} needs at least one feature column")
+    """Return ``X`` as a C-contiguous float64 matrix, or raise ``ValueError``.
+
+    Shape, type and size through scikit-learn's check_array (``_validation.check_matrix``);
+    the finiteness message says what to do.
+    """
+    X = check_matrix(X, name, min_rows=min_rows, min_features=1, order="C")
     if not np.isfinite(X).all():
         raise ValueError(f"{name} contains NaN or infinite values; impute or drop them first")
     return X
@@ -99,9 +95,8 @@ def _check_weights(sample_weight: np.ndarray, n_rows: int) -> np.ndarray:
 
 
 def _check_positive_int(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    """A whole number >= 1 (scikit-learn's check_scalar, bools refused)."""
+    return check_count(value, name, min_val=1)
 
 
 def _check_linkage(Z: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 from scipy import stats
 
 from customer_segmentation import evidence
+from customer_segmentation.settings import Settings, SettingsError
 
 
 def test_bootstrap_interval_of_the_mean_covers_the_truth_about_95_percent():
@@ -68,9 +69,17 @@ def test_bad_settings_are_rejected():
         evidence.bootstrap_interval(np.ones(5), confidence=1.5)
     with pytest.raises(ValueError, match="statistic"):
         evidence.bootstrap_interval(np.ones(5), "mode")
-    with pytest.raises(ValueError, match="evidence_confidence_level"):
-        evidence.parse_fraction("95", "evidence_confidence_level")
-    assert evidence.parse_fraction("0.9", "x") == 0.9
+    with pytest.raises(TypeError, match="n_resamples must be an instance of int, not float"):
+        evidence.bootstrap_interval(np.ones(5), n_resamples=400.5)
+    # The var behind confidence is checked by the settings object, naming the var.
+    with pytest.raises(
+        SettingsError, match=r"var evidence_confidence_level must be a number in \(0, 1\), got '95'"
+    ):
+        Settings.from_mapping(legacy={"evidence_confidence_level": "95"})
+    assert (
+        Settings.from_mapping(legacy={"evidence_confidence_level": "0.9"}).evidence.confidence_level
+        == 0.9
+    )
 
 
 def test_kruskal_wallis_matches_hand_computed_values():

@@ -127,12 +127,17 @@ def test_weighted_ward_single_leaf_and_heights_monotone():
 @pytest.mark.parametrize(
     ("X", "weights", "message"),
     [
-        (np.zeros(5), None, "2-D"),
+        (np.zeros(5), None, "Expected 2D array, got 1D array"),
         (np.array([[0.0, np.nan], [1.0, 1.0]]), None, "NaN or infinite"),
         (np.zeros((3, 2)), [1, 2], "shape"),
         (np.zeros((3, 2)), [1, 0, 2], "positive integers"),
         (np.zeros((3, 2)), [1, 1.5, 2], "positive integers"),
-        (np.zeros((0, 2)), None, "at least 1 row"),
+        (
+            np.zeros((0, 2)),
+            None,
+            r"0 sample\(s\) \(shape=\(0, 2\)\) while a minimum of 1 is required",
+        ),
+        (np.array([["a", "b"]]), None, "not compatible with arrays of bytes/strings"),
     ],
 )
 def test_ward_linkage_validation(X, weights, message):
