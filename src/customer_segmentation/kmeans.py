@@ -49,7 +49,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral
 
 import numpy as np
 from sklearn.cluster import KMeans
@@ -65,6 +64,7 @@ from customer_segmentation._numeric import (
     nearest_center,
     squared_distances,
 )
+from customer_segmentation._validation import check_count, check_matrix
 from customer_segmentation.ordering import segment_order
 
 __all__ = [
@@ -132,19 +132,14 @@ class KMeansResult:
 
 
 def _check_int(value, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+    """A whole number >= ``minimum`` (scikit-learn's check_scalar, bools refused)."""
+    return check_count(value, name, min_val=minimum)
 
 
 def _check_matrix(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a 2-D float64 array (no copy when it already is one)."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array, got {X.ndim} dimension(s)")
-    return X
+    """Return ``X`` as a 2-D float64 array (scikit-learn's check_array; no copy when it
+    already is one)."""
+    return check_matrix(X, name)
 
 
 def _count_non_finite(X: np.ndarray) -> int:

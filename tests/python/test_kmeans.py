@@ -197,7 +197,7 @@ def test_duplicate_rows_and_exact_ties_keep_the_invariant():
 @pytest.mark.parametrize(
     ("X", "k", "message"),
     [
-        (np.zeros((5, 2)), 0, "n_clusters must be >= 1, got 0"),
+        (np.zeros((5, 2)), 0, "n_clusters == 0, must be >= 1."),
         (np.arange(6.0).reshape(3, 2), 4, "X has 3 row(s), fewer than n_clusters=4"),
         (
             np.array([[0.0, 1.0], [0.0, 1.0], [2.0, 3.0], [-0.0, 1.0]]),
@@ -205,7 +205,7 @@ def test_duplicate_rows_and_exact_ties_keep_the_invariant():
             "X has 2 distinct row(s), fewer than n_clusters=3",
         ),
         (np.array([[0.0, np.nan], [1.0, np.inf], [2.0, 2.0]]), 2, "2 non-finite value(s)"),
-        (np.zeros(5), 1, "X must be a 2-D array"),
+        (np.zeros(5), 1, "Expected 2D array, got 1D array instead"),
     ],
 )
 def test_fit_validation_errors(X, k, message):
@@ -221,8 +221,10 @@ def test_fit_validation_of_options():
         fit_best_kmeans(X, 3, init_center_sets=[np.zeros((3, 5))])
     with pytest.raises(ValueError, match="no starts"):
         fit_best_kmeans(X, 3, n_init=0, n_merge_init=0)
-    with pytest.raises(TypeError, match="n_clusters must be an integer"):
+    with pytest.raises(TypeError, match="n_clusters must be an instance of int, not float"):
         fit_best_kmeans(X, 2.0)
+    with pytest.raises(TypeError, match="n_init must be an instance of int, not bool"):
+        fit_best_kmeans(X, 2, n_init=True)
 
 
 # ------------------------------------------------------------------------------------------
