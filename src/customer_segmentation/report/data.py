@@ -26,6 +26,7 @@ __all__ = [
     "html_table",
     "kmeans_segments",
     "missing_relations",
+    "segment_pair_matrix",
     "share_heatmap",
 ]
 
@@ -149,12 +150,64 @@ def annotate_cells(ax, values: np.ndarray, fmt: str, *, show: np.ndarray, dark: 
             )
 
 
+def segment_pair_matrix(
+    pairs: pd.DataFrame,
+    row: str,
+    col: str,
+    *,
+    row_outside: str | None = None,
+    col_outside: str | None = None,
+) -> tuple[np.ndarray, list[str], list[str]]:
+    """Customers per pair of segments, from a long table, as a matrix with "id. name" labels.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Columns ``<row>_segment_id``, ``<row>_segment_name``, ``<col>_segment_id``,
+        ``<col>_segment_name`` and ``customers`` (pairs listed more than once are summed).
+    row, col : str
+        The column prefixes of the two sides, e.g. ``"kmeans"`` and ``"ward"``.
+    row_outside, col_outside : str, optional
+        The label of a side's customers with no segment (a null id), always the last row or
+        column when given (e.g. new or departed customers); a null id is an error without it.
+
+    Returns
+    -------
+    counts : ndarray of shape (n_rows, n_cols)
+    row_labels, col_labels : list of str
+        Known segments in id order, then the ``*_outside`` label.
+    """
+
+    def side(prefix: str, outside: str | None) -> tuple[dict[int, int], list[str]]:
+        ids = pairs[f"{prefix}_segment_id"]
+        if outside is None and ids.isna().any():
+            raise ValueError(f"{prefix}_segment_id has nulls but no label for them")
+        known = pairs[ids.notna()].drop_duplicates(f"{prefix}_segment_id")
+        known = known.sort_values(f"{prefix}_segment_id")
+        keys = [int(i) for i in known[f"{prefix}_segment_id"]]
+        names = known[f"{prefix}_segment_name"]
+        labels = [f"{i}. {n}" for i, n in zip(keys, names, strict=True)]
+        return {k: p for p, k in enumerate(keys)}, labels + ([outside] if outside else [])
+
+    row_position, row_labels = side(row, row_outside)
+    col_position, col_labels = side(col, col_outside)
+    counts = np.zeros((len(row_labels), len(col_labels)))
+    for r, c, customers in zip(
+        pairs[f"{row}_segment_id"], pairs[f"{col}_segment_id"], pairs["customers"], strict=True
+    ):
+        i = len(row_labels) - 1 if pd.isna(r) else row_position[int(r)]
+        j = len(col_labels) - 1 if pd.isna(c) else col_position[int(c)]
+        counts[i, j] += float(customers)
+    return counts, row_labels, col_labels
+
+
 def share_heatmap(
     values: np.ndarray,
     row_labels: Sequence[str],
     col_labels: Sequence[str],
     *,
-    figsize: tuple[float, float],
+    margins: tuple[float, float],
+    row_height: float,
     cmap: str,
     xlabel: str,
     ylabel: str,
@@ -169,14 +222,16 @@ def share_heatmap(
         Counts (customers); a row of zeros is drawn blank.
     row_labels, col_labels : sequence of str
         Tick labels of the rows (y axis) and columns (x axis, slanted).
-    figsize : (float, float)
-        Figure size in inches.
+    margins, row_height : (float, float), float
+        The figure's size in inches: ``margins`` plus 0.95 a column and ``row_height`` a row.
     cmap, xlabel, ylabel, colorbar_label, title : str
         Colour map and texts of the figure.
     """
     totals = values.sum(axis=1, keepdims=True)
     shares = np.divide(values, totals, out=np.zeros_like(values), where=totals > 0)
-    fig = Figure(figsize=figsize)
+    fig = Figure(
+        figsize=(margins[0] + 0.95 * len(col_labels), margins[1] + row_height * len(row_labels))
+    )
     ax = fig.subplots()
     image = ax.imshow(shares, cmap=cmap, vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(col_labels)), labels=col_labels, rotation=35, ha="right", fontsize=8)

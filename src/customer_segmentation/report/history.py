@@ -17,6 +17,7 @@ from customer_segmentation.report.data import (
     Section,
     figure_to_img,
     html_table,
+    segment_pair_matrix,
     share_heatmap,
 )
 
@@ -36,39 +37,21 @@ def transition_figure(pairs: pd.DataFrame) -> Figure:
     Rows are the earlier snapshot's segments plus new customers, columns the later snapshot's
     plus departed customers; colour is the share of the row's customers, text the customers.
     """
-    rows = _labels(pairs, "from", NEW)
-    cols = _labels(pairs, "to", DEPARTED)
-    counts = pd.DataFrame(0.0, index=rows, columns=cols)
-    for r in pairs.itertuples(index=False):
-        counts.loc[
-            _label(r.from_segment_id, r.from_segment_name),
-            _label(r.to_segment_id, r.to_segment_name),
-        ] += float(r.customers)
+    counts, rows, cols = segment_pair_matrix(
+        pairs, "from", "to", row_outside=NEW, col_outside=DEPARTED
+    )
     return share_heatmap(
-        counts.to_numpy(),
+        counts,
         rows,
         cols,
-        figsize=(2.2 + 0.95 * len(cols), 1.6 + 0.45 * len(rows)),
+        margins=(2.2, 1.6),
+        row_height=0.45,
         cmap="Purples",
         xlabel="segment at the later snapshot",
         ylabel="segment at the earlier snapshot",
         colorbar_label="share of the row's customers (text: customers)",
         title="Where each segment's customers went",
     )
-
-
-def _label(segment_id: object, name: str) -> str:
-    return name if pd.isna(segment_id) else f"{int(segment_id)}. {name}"
-
-
-def _labels(pairs: pd.DataFrame, side: str, outside: str) -> list[str]:
-    known = pairs[pairs[f"{side}_segment_id"].notna()].drop_duplicates(f"{side}_segment_id")
-    known = known.sort_values(f"{side}_segment_id")
-    labels = [
-        _label(i, n)
-        for i, n in zip(known[f"{side}_segment_id"], known[f"{side}_segment_name"], strict=True)
-    ]
-    return [*labels, outside]
 
 
 def changes_since_last_snapshot(data: ReportData) -> str:

@@ -21,6 +21,7 @@ from customer_segmentation.report.data import (
     figure_to_img,
     html_table,
     kmeans_segments,
+    segment_pair_matrix,
     share_heatmap,
 )
 
@@ -262,24 +263,13 @@ def contingency_figure(contingency: pd.DataFrame) -> Figure:
     Colour is the share of the k-means segment (row) in each Ward segment, so a row with one
     dark cell is a segment both methods agree on; the text is the number of customers.
     """
-    rows = contingency.drop_duplicates("kmeans_segment_id").sort_values("kmeans_segment_id")
-    cols = contingency.drop_duplicates("ward_segment_id").sort_values("ward_segment_id")
-    counts = contingency.pivot_table(
-        index="kmeans_segment_id", columns="ward_segment_id", values="customers", fill_value=0
-    ).reindex(index=rows["kmeans_segment_id"], columns=cols["ward_segment_id"], fill_value=0)
-    x_labels = [
-        f"{i}. {n}"
-        for i, n in zip(cols["ward_segment_id"], cols["ward_segment_name"], strict=False)
-    ]
-    y_labels = [
-        f"{i}. {n}"
-        for i, n in zip(rows["kmeans_segment_id"], rows["kmeans_segment_name"], strict=False)
-    ]
+    counts, y_labels, x_labels = segment_pair_matrix(contingency, "kmeans", "ward")
     return share_heatmap(
-        counts.to_numpy(dtype=float),
+        counts,
         y_labels,
         x_labels,
-        figsize=(1.6 + 0.95 * len(cols), 1.4 + 0.5 * len(rows)),
+        margins=(1.6, 1.4),
+        row_height=0.5,
         cmap="Blues",
         xlabel="Ward segment",
         ylabel="k-means segment",
