@@ -1,31 +1,20 @@
 {#-
     Does the channel matter, region by region? One row per region (and 'All regions') and metric
-    (minutes watched, CLV): the Kruskal-Wallis test across channels with epsilon-squared, which
-    channels are meaningfully above or below the region (see mart_channel_effects), and one
-    sentence that says which differences are meaningful and which are noise.
+    (minutes watched, CLV): the Kruskal-Wallis test across channels with epsilon-squared (its
+    verdict from int_channel_effect_verdicts), which channels are meaningfully above or below
+    the region (see mart_channel_effects), and one sentence that says which differences are
+    meaningful and which are noise.
     Minutes are judged on the median (robust to the heavy tail), CLV on the mean.
 -#}
-with tests as (
+with verdicts as (
 
-    select * from {{ ref('int_channel_effect_tests') }}
+    select * from {{ ref('int_channel_effect_verdicts') }}
 
 ),
 
 effects as (
 
     select * from {{ ref('mart_channel_effects') }}
-
-),
-
-regions as (
-
-    select * from {{ ref('stg_regions') }}
-
-),
-
-settings as (
-
-    select * from {{ ref('int_segmentation_settings') }}
 
 ),
 
@@ -96,43 +85,32 @@ channel_lists as (
 joined as (
 
     select
-        cast(tests.region_code as integer) as region,
-        coalesce(regions.region_name, 'All regions') as region_name,
-        tests.region_code is null as is_all_regions,
-        tests.metric,
-        case tests.metric
-            when 'minutes_watched' then 'median minutes watched'
-            else 'mean CLV'
-        end as judged_on,
-        cast(tests.n as bigint) as customers,
-        cast(tests.n_groups as integer) as channels_with_customers,
-        tests.h_statistic,
-        cast(tests.degrees_of_freedom as integer) as degrees_of_freedom,
-        tests.p_value,
-        tests.p_value_adjusted,
-        tests.epsilon_squared,
-        case
-            when tests.epsilon_squared is null then 'untestable'
-            when tests.epsilon_squared >= settings.evidence__epsilon_squared_large then 'large'
-            when tests.epsilon_squared >= settings.evidence__epsilon_squared_medium then 'medium'
-            when tests.epsilon_squared >= settings.evidence__epsilon_squared_small then 'small'
-            else 'negligible'
-        end as effect_size,
-        coalesce(tests.p_value_adjusted < settings.evidence__alpha, false) as is_significant,
+        verdicts.region,
+        verdicts.region_name,
+        verdicts.is_all_regions,
+        verdicts.metric,
+        verdicts.judged_on,
+        verdicts.customers,
+        verdicts.channels_with_customers,
+        verdicts.h_statistic,
+        verdicts.degrees_of_freedom,
+        verdicts.p_value,
+        verdicts.p_value_adjusted,
+        verdicts.epsilon_squared,
+        verdicts.effect_size,
+        verdicts.is_significant,
         cast(coalesce(channel_lists.channels_differing, 0) as integer) as channels_differing,
         channel_lists.channels_above,
         channel_lists.channels_below,
         channel_lists.channels_too_few,
-        settings.evidence__min_relative_difference as min_relative_difference
-    from tests
-    left join regions on tests.region_code = regions.region_code
+        verdicts.min_relative_difference
+    from verdicts
     left join channel_lists
-        on tests.metric = channel_lists.metric
+        on verdicts.metric = channel_lists.metric
         and (
-            tests.region_code = channel_lists.region
-            or (tests.region_code is null and channel_lists.region is null)
+            verdicts.region_code = channel_lists.region
+            or (verdicts.region_code is null and channel_lists.region is null)
         )
-    cross join settings
 
 ),
 

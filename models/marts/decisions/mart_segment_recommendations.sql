@@ -1,9 +1,9 @@
 {#-
     Which segments deserve more or less spend? One row per segmentation method and segment: its
-    size, value and engagement tiers (thresholds in the `recommendation_tiers` seed), the
-    recommendation of the first matching rule of the `recommendation_rules` seed, and the rule's
-    rationale filled in with the segment's numbers. A segment no rule matches gets a null
-    recommendation, which the not_null test reports.
+    size, value and engagement tiers (int_segment_tiers; thresholds in the `recommendation_tiers`
+    seed), the recommendation of the first matching rule of the `recommendation_rules` seed, and
+    the rule's rationale filled in with the segment's numbers. A segment no rule matches gets a
+    null recommendation, which the not_null test reports.
 -#}
 with segments as (
 
@@ -17,15 +17,15 @@ estimates as (
 
 ),
 
-tiers as (
-
-    select * from {{ ref('stg_recommendation_tiers') }}
-
-),
-
 rules as (
 
     select * from {{ ref('stg_recommendation_rules') }}
+
+),
+
+segment_tiers as (
+
+    select * from {{ ref('int_segment_tiers') }}
 
 ),
 
@@ -49,79 +49,6 @@ segment_figures as (
     inner join estimates
         on segments.segmentation_method = estimates.segmentation_method
         and segments.segment_id = estimates.segment_id
-
-),
-
-measures as (
-
-    -- Every measure a tier can be defined on, one row per segment and measure.
-    {%- set measures = {
-        'share_of_customers': 'share_of_customers',
-        'mean_clv_vs_overall': 'mean_clv / nullif(overall_mean_clv, 0)',
-        'mean_clv_ci_low_vs_overall': 'mean_clv_ci_low / nullif(overall_mean_clv, 0)',
-        'mean_clv_ci_high_vs_overall': 'mean_clv_ci_high / nullif(overall_mean_clv, 0)',
-        'median_minutes_vs_overall':
-            'median_minutes_watched / nullif(overall_median_minutes_watched, 0)',
-        'median_minutes_ci_low_vs_overall':
-            'median_minutes_watched_ci_low / nullif(overall_median_minutes_watched, 0)',
-        'median_minutes_ci_high_vs_overall':
-            'median_minutes_watched_ci_high / nullif(overall_median_minutes_watched, 0)',
-    } %}
-    {%- for name, expression in measures.items() %}
-    select
-        segmentation_method,
-        segment_id,
-        '{{ name }}' as measure,
-        {{ expression }} as measure_value
-    from segment_figures
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-
-),
-
-tier_candidates as (
-
-    select
-        segment_figures.segmentation_method,
-        segment_figures.segment_id,
-        tiers.dimension,
-        tiers.tier,
-        row_number() over (
-            partition by
-                segment_figures.segmentation_method,
-                segment_figures.segment_id,
-                tiers.dimension
-            order by tiers.priority
-        ) as match_order
-    from segment_figures
-    cross join tiers
-    left join measures
-        on segment_figures.segmentation_method = measures.segmentation_method
-        and segment_figures.segment_id = measures.segment_id
-        and tiers.measure = measures.measure
-    where
-        tiers.measure is null
-        or (
-            measures.measure_value is not null
-            and (tiers.min_value is null or measures.measure_value >= tiers.min_value)
-            and (tiers.max_value is null or measures.measure_value < tiers.max_value)
-        )
-
-),
-
-segment_tiers as (
-
-    select
-        segmentation_method,
-        segment_id,
-        max(case when dimension = 'size' then tier end) as size_tier,
-        max(case when dimension = 'value' then tier end) as value_tier,
-        max(case when dimension = 'engagement' then tier end) as engagement_tier
-    from tier_candidates
-    where match_order = 1
-    group by segmentation_method, segment_id
 
 ),
 
