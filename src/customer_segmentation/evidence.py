@@ -30,7 +30,6 @@ from customer_segmentation.tables import (
     to_pandas,
 )
 
-ALL_REGIONS_NAME = "All regions"
 METRICS = ("minutes_watched", "clv")
 # At most this many resampled values are held in memory at once (8 bytes each).
 DEFAULT_MAX_CELLS = 4_000_000

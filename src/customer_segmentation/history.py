@@ -356,9 +356,6 @@ def match_segments(
     return SegmentMatch(segment_ids, matched, distances, similarity, overlap)
 
 
-LINEAGE_STATUSES = ("kept", "new", "retired", "split", "merged")
-
-
 def lineage_rows(
     previous_ids: Sequence[int], match: SegmentMatch, *, min_share: float = 0.2
 ) -> pd.DataFrame:

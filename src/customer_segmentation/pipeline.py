@@ -50,7 +50,7 @@ class InjectedFailure(RuntimeError):
 
 
 def _scoring(run_table: object | None) -> bool:
-    """True when this build scores with a stored version (segmentation_run says so)."""
+    """True when this build scores with a stored version (int_segmentation_run says so)."""
     if run_table is None:
         return False
     from customer_segmentation.versioning import read_run  # noqa: PLC0415
@@ -382,7 +382,7 @@ def kmeans_fit(
     ``fail_for_test=True`` raises ``InjectedFailure`` instead (var fail_clustering_for_test),
     so tests can prove that a build failing mid-way leaves the published marts untouched.
 
-    Segments over time: ``run_table`` (segmentation_run) and ``history_tables`` (the stored
+    Segments over time: ``run_table`` (int_segmentation_run) and ``history_tables`` (the stored
     versions: ``versions``, ``centres``, ``scalers``, ``segments``, ``previous_members`` and
     this build's ``scaler``) make a scoring build return the stored version's centres without
     fitting, and a fit keep the ids of the previous version's segments it continues
@@ -775,9 +775,9 @@ def segment_names(
     from customer_segmentation.naming import describe_segments
 
     started = time.perf_counter()
-    profiles = _to_pandas(profiles_table)
-    mix = _to_pandas(mix_table)
-    fixed = None if fixed_names_table is None else _to_pandas(fixed_names_table)
+    profiles = to_pandas(profiles_table)
+    mix = to_pandas(mix_table)
+    fixed = None if fixed_names_table is None else to_pandas(fixed_names_table)
     named = describe_segments(profiles, mix, pure_share=pure_share, fixed_names=fixed)
     methods = ", ".join(sorted({str(m) for m in named["segmentation_method"]}))
     _log(
@@ -813,10 +813,6 @@ def method_agreement(pair_counts_table: object) -> object:
         }
     )
     return like_input(frame, pair_counts_table)
-
-
-def _to_pandas(table: object) -> pd.DataFrame:
-    return to_pandas(table)
 
 
 def _spark_sample(table: object, sample_size: int, random_state: int, n: int) -> object:

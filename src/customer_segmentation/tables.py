@@ -84,19 +84,6 @@ def like_input(frame: pd.DataFrame, template: object) -> object:
     return frame
 
 
-def parse_bool(value: object, name: str) -> bool:
-    """A true/false config value (dbt config values arrive as text), checked.
-
-    Raises ``ValueError`` with one line naming the var when the value is not a boolean.
-    """
-    text = str(value).strip().lower()
-    if text in {"true", "1", "yes"}:
-        return True
-    if text in {"false", "0", "no", "", "none"}:
-        return False
-    raise ValueError(f"var {name} must be true or false, got {value!r}")
-
-
 def _ordered(table: object, order_by: str) -> object:
     """The table sorted by ``order_by`` where the table type can sort lazily."""
     if isinstance(table, pd.DataFrame):

@@ -1,5 +1,5 @@
 """Model-level steps of the segment history: what the dbt Python models in
-``python_models/history`` (and the clustering models, in a scoring build) run.
+``python_models/intermediate/history`` (and the clustering models, in a scoring build) run.
 
 The logic is in :mod:`customer_segmentation.history`; these functions fetch the tables the
 models ref, call it and return frames (pandas, or Spark when the input was Spark).

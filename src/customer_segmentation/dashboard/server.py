@@ -57,10 +57,6 @@ class SupersetHome:
         return self.root / "admin_password"
 
     @property
-    def metadata_db(self) -> Path:
-        return self.root / "superset.db"
-
-    @property
     def initialised(self) -> Path:
         """Written once ``db upgrade``, ``init`` and the admin user all succeeded."""
         return self.root / "initialised"

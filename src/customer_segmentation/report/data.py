@@ -74,11 +74,6 @@ class ReportData:
             sql += f" order by {order_by}"
         return self.connection.sql(sql).df()
 
-    def names_in_schema(self, schema: str) -> list[str]:
-        """Relations located in ``schema``, sorted."""
-        prefix = f'"{schema}".'
-        return sorted(n for n, r in self._relations.items() if r.startswith(prefix))
-
 
 def figure_to_img(fig: Figure, alt: str) -> str:
     """An ``<img>`` tag holding ``fig`` as a base64 PNG (the figure is closed afterwards)."""
