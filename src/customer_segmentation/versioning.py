@@ -418,6 +418,8 @@ def feature_bins(encoded_table: object, run_table: object, features: Sequence[st
         counts = history.bin_counts(values, edges)
         lower = [np.nan, *edges.tolist()]
         upper = [*edges.tolist(), np.nan]
+        # Once per feature, not once per bin (each is a pass over every customer).
+        mean, std = float(values.mean()), float(values.std())
         for b, count in enumerate(counts):
             records["feature_position"].append(j + 1)
             records["feature_name"].append(feature)
@@ -426,8 +428,8 @@ def feature_bins(encoded_table: object, run_table: object, features: Sequence[st
             records["upper_edge"].append(upper[b])
             records["training_customers"].append(int(count))
             records["training_share"].append(float(count / max(len(values), 1)))
-            records["training_mean"].append(float(values.mean()))
-            records["training_std"].append(float(values.std()))
+            records["training_mean"].append(mean)
+            records["training_std"].append(std)
     return typed_frame(BIN_COLUMNS, encoded_table, records)
 
 
