@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 from sklearn.utils import check_scalar
 
 from customer_segmentation._validation import check_count
@@ -273,7 +273,9 @@ def kruskal_wallis(values: np.ndarray, groups: np.ndarray) -> dict[str, float]:
     """Kruskal-Wallis H test of ``values`` across ``groups``, with epsilon-squared.
 
     Groups without values are left out. With fewer than two groups, or when every value is
-    tied, nothing can be tested: H, p and epsilon-squared are NaN.
+    tied, nothing can be tested: H, p and epsilon-squared are NaN. Computed from the counts of
+    distinct (value, group) pairs by :func:`kruskal_wallis_counts`: the same figures as
+    ``scipy.stats.kruskal`` on the groups' samples, bit for bit.
 
     Returns
     -------
@@ -282,20 +284,77 @@ def kruskal_wallis(values: np.ndarray, groups: np.ndarray) -> dict[str, float]:
     """
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(groups)
-    labels = np.unique(groups)
-    samples = [values[groups == label] for label in labels]
-    n = int(values.shape[0])
+    if values.shape[0] == 0:
+        return kruskal_wallis_counts(values, groups, np.zeros(0, dtype=np.int64))
+    group_labels, group_index = np.unique(groups, return_inverse=True)
+    pairs, counts = np.unique(
+        np.column_stack([values, group_index.reshape(-1).astype(np.float64)]),
+        axis=0,
+        return_counts=True,
+    )
+    return kruskal_wallis_counts(pairs[:, 0], group_labels[pairs[:, 1].astype(np.int64)], counts)
+
+
+def kruskal_wallis_counts(
+    values: np.ndarray, groups: np.ndarray, counts: np.ndarray
+) -> dict[str, float]:
+    """:func:`kruskal_wallis` of a sample given as counts: ``counts[i]`` customers of group
+    ``groups[i]`` have the value ``values[i]`` (pairs may repeat; zero counts are ignored).
+
+    Ten million customers have only tens of thousands of distinct values, so the warehouse
+    counts them (one GROUP BY) and the ranks follow from the counts: the distinct values in
+    order, each with the mid-rank of its ties. Rank sums are whole or half numbers, added
+    exactly in integers; the tie correction, H and the p-value are computed in the order and
+    precision ``scipy.stats.kruskal`` uses, so the figures equal it bit for bit (the tests
+    check this against scipy).
+
+    Returns
+    -------
+    dict as :func:`kruskal_wallis`
+    """
+    values = np.asarray(values, dtype=np.float64)
+    counts = np.asarray(counts, dtype=np.int64)
+    if np.any(counts < 0):
+        raise ValueError("kruskal_wallis_counts: counts must not be negative")
+    kept = counts > 0
+    values, counts = values[kept], counts[kept]
+    labels, group_index = np.unique(np.asarray(groups)[kept], return_inverse=True)
+    group_index = group_index.reshape(-1)
+    n = int(counts.sum())
     result = {
         "n": n,
-        "n_groups": len(samples),
+        "n_groups": len(labels),
         "h_statistic": float("nan"),
-        "degrees_of_freedom": max(len(samples) - 1, 0),
+        "degrees_of_freedom": max(len(labels) - 1, 0),
         "p_value": float("nan"),
         "epsilon_squared": float("nan"),
     }
-    if len(samples) < 2 or np.all(values == values[0]):
+    # A NaN value makes scipy's H NaN (nan_policy 'propagate'); so it does here.
+    if len(labels) < 2 or np.isnan(values).any():
         return result
-    h, p = stats.kruskal(*samples)
+    distinct, value_index = np.unique(values, return_inverse=True)
+    if distinct.shape[0] < 2:  # every value tied
+        return result
+    value_index = value_index.reshape(-1)
+    totals = np.zeros(distinct.shape[0], dtype=np.int64)
+    np.add.at(totals, value_index, counts)
+    before = np.cumsum(totals) - totals
+    # Twice the mid-rank of each distinct value (1-based ranks): 2 * before + totals + 1.
+    twice_rank = 2 * before + totals + 1
+    twice_rank_sums = np.zeros(len(labels), dtype=np.int64)
+    np.add.at(twice_rank_sums, group_index, counts * twice_rank[value_index])
+    sizes = np.zeros(len(labels), dtype=np.int64)
+    np.add.at(sizes, group_index, counts)
+    rank_sums = twice_rank_sums.astype(np.float64) / 2.0
+    # scipy's tie counts: one entry per customer in sorted order, the size of a run of ties
+    # at its first position and 0 elsewhere; summed the same way, so the same float result.
+    tie_counts = np.zeros(n, dtype=np.float64)
+    tie_counts[before] = totals
+    ties = 1 - np.sum(tie_counts**3 - tie_counts) / (n**3 - n)
+    ssbn = sum(rank_sums[i] ** 2 / int(sizes[i]) for i in range(len(labels)))
+    h = 12.0 / (n * (n + 1)) * ssbn - 3 * (n + 1)
+    h /= ties
+    p = special.chdtrc(np.float64(len(labels) - 1), h)
     result.update(h_statistic=float(h), p_value=float(p), epsilon_squared=epsilon_squared(h, n))
     return result
 
@@ -611,22 +670,57 @@ def channel_effects(
     return like_input(frame, customers_table)
 
 
+def _value_counts(customers_table: object, metric: str) -> dict[str, np.ndarray]:
+    """Customers per region, channel and distinct value of ``metric`` (as float64).
+
+    A DuckDB relation is counted by DuckDB (one GROUP BY instead of fetching every customer);
+    a pandas DataFrame, or a Spark DataFrame collected to the driver, by pandas.
+
+    Returns
+    -------
+    dict with arrays ``region_code``, ``channel_code``, ``value`` and ``n``
+    """
+    keys = ["region_code", "channel_code"]
+    if isinstance(customers_table, pd.DataFrame) or is_spark_frame(customers_table):
+        customers = to_pandas(customers_table)
+        counted = (
+            customers.assign(value=customers[metric].astype(np.float64))
+            .groupby([*keys, "value"], dropna=False, sort=False)
+            .size()
+            .reset_index(name="n")
+        )
+        return {c: counted[c].to_numpy() for c in [*keys, "value", "n"]}
+    value = f"cast({metric} as double)"
+    fetched = customers_table.aggregate(
+        f"region_code, channel_code, {value} as value, count(*) as n",
+        f"region_code, channel_code, {value}",
+    ).fetchnumpy()
+    return {c: np.asarray(fetched[c]) for c in [*keys, "value", "n"]}
+
+
 def channel_tests(customers_table: object, spark_collect_max_rows: int | None = None) -> object:
     """Kruskal-Wallis across channels, per region and for all regions, for minutes and CLV.
 
     Returns one row per (region_code, metric) with H, degrees of freedom, p-value,
     epsilon-squared and a Holm-adjusted p-value over every test in the table (one family: the
-    whole summary is read together). A Spark DataFrame is collected to the driver (up to
+    whole summary is read together). The tests run on counts of distinct values
+    (:func:`kruskal_wallis_counts`, exact), which DuckDB computes, so ten million customers
+    are never fetched. A Spark DataFrame is collected to the driver (up to
     ``spark_collect_max_rows`` rows) and the result returned as a Spark DataFrame.
     """
     check_collectable(customers_table, spark_collect_max_rows, "int_channel_effect_tests")
-    customers = _read_customers(customers_table)
-    if customers.empty:
+    counted = {metric: _value_counts(customers_table, metric) for metric in METRICS}
+    if int(counted[METRICS[0]]["n"].sum()) == 0:
         raise ValueError("channel_tests: no customers")
+    regions = sorted(int(code) for code in np.unique(counted[METRICS[0]]["region_code"]))
     rows = []
-    for region_code, part in _scopes(customers):
+    for region_code in [*regions, None]:
         for metric in METRICS:
-            result = kruskal_wallis(part[metric].to_numpy(), part["channel_code"].to_numpy())
+            part = counted[metric]
+            if region_code is not None:
+                inside = part["region_code"] == region_code
+                part = {c: column[inside] for c, column in part.items()}
+            result = kruskal_wallis_counts(part["value"], part["channel_code"], part["n"])
             rows.append({"region_code": region_code, "metric": metric, **result})
     frame = pd.DataFrame(rows)
     frame["p_value_adjusted"] = holm_adjust(frame["p_value"].to_numpy())

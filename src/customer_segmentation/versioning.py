@@ -408,6 +408,12 @@ BIN_COLUMNS = {
 }
 
 
+def _feature_columns(encoded_table: object, features: Sequence[str]) -> list[np.ndarray]:
+    """Each feature's values as a contiguous float64 array, customers in customer_id order."""
+    fetched = fetch_columns(encoded_table, features, "customer_id")
+    return [np.ascontiguousarray(fetched[f], dtype=np.float64) for f in features]
+
+
 def feature_bins(encoded_table: object, run_table: object, features: Sequence[str]) -> object:
     """The training distribution of every feature of a new version: decile bins and shares.
 
@@ -417,14 +423,17 @@ def feature_bins(encoded_table: object, run_table: object, features: Sequence[st
     run = read_run(run_table)
     if run.scoring:
         return typed_frame(BIN_COLUMNS, encoded_table)
-    _, X = fetch_matrix(encoded_table, features, "customer_id")
+    # One contiguous array per feature (no n x p matrix: every pass below reads one feature).
+    columns = _feature_columns(encoded_table, features)
     records: dict[str, list] = {name: [] for name in BIN_COLUMNS}
     for j, feature in enumerate(features):
-        values = X[:, j]
+        values = columns[j]
         edges = history.quantile_edges(values)
         counts = history.bin_counts(values, edges)
         lower = [np.nan, *edges.tolist()]
         upper = [*edges.tolist(), np.nan]
+        # Once per feature, not once per bin (each is a pass over every customer).
+        mean, std = float(values.mean()), float(values.std())
         for b, count in enumerate(counts):
             records["feature_position"].append(j + 1)
             records["feature_name"].append(feature)
@@ -433,8 +442,8 @@ def feature_bins(encoded_table: object, run_table: object, features: Sequence[st
             records["upper_edge"].append(upper[b])
             records["training_customers"].append(int(count))
             records["training_share"].append(float(count / max(len(values), 1)))
-            records["training_mean"].append(float(values.mean()))
-            records["training_std"].append(float(values.std()))
+            records["training_mean"].append(mean)
+            records["training_std"].append(std)
     return typed_frame(BIN_COLUMNS, encoded_table, records)
 
 
@@ -463,7 +472,7 @@ def feature_drift(
     of the version it is scored with (``bins_table``: that version's bins)."""
     run = read_run(run_table)
     bins = to_pandas(bins_table)
-    _, X = fetch_matrix(encoded_table, features, "customer_id")
+    columns = _feature_columns(encoded_table, features)
     threshold = float(run.values["drift_psi_threshold"])
     vocab = vocabulary(channels_table, regions_table)
     records: dict[str, list] = {name: [] for name in FEATURE_DRIFT_COLUMNS}
@@ -472,12 +481,12 @@ def feature_drift(
         if own.empty:
             raise ValueError(f"feature_drift: the version has no training bins for {feature}")
         edges = own["upper_edge"].to_numpy(dtype=np.float64)[:-1]
-        actual = history.bin_shares(X[:, j], edges)
+        actual = history.bin_shares(columns[j], edges)
         expected = own["training_share"].to_numpy(dtype=np.float64)
         psi = history.population_stability_index(expected, actual)
         training_mean = float(own["training_mean"].iloc[0])
         training_std = float(own["training_std"].iloc[0])
-        snapshot_mean = float(X[:, j].mean()) if X.shape[0] else np.nan
+        snapshot_mean = float(columns[j].mean()) if columns[j].shape[0] else np.nan
         records["feature_position"].append(j + 1)
         records["feature_name"].append(feature)
         records["feature_words"].append(history.feature_in_words(feature, **vocab))

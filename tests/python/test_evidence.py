@@ -290,3 +290,29 @@ def test_channel_effects_with_a_row_cap_agree_with_the_full_bootstrap():
         np.testing.assert_allclose(width_capped, width_full, rtol=0.3)
     planted = capped[(capped["region_code"] == 0) & (capped["channel_code"] == 3)].iloc[0]
     assert planted["median_minutes_difference_p_adjusted"] < 0.05
+
+
+def test_kruskal_wallis_from_counts_equals_scipy_bit_for_bit():
+    rng = np.random.default_rng(5)
+    for n, ties in [(40, True), (500, False), (3000, True)]:
+        values = rng.integers(0, 12, n).astype(float) if ties else rng.lognormal(size=n)
+        groups = rng.integers(1, 5, n)
+        result = evidence.kruskal_wallis(values, groups)
+        h, p = stats.kruskal(*[values[groups == g] for g in np.unique(groups)])
+        assert result["h_statistic"] == h and result["p_value"] == p
+
+
+def test_kruskal_wallis_counts_equal_the_expanded_sample():
+    values = np.array([3.0, 1.0, 3.0, 2.0, 1.0])
+    groups = np.array([1, 2, 2, 1, 1])
+    counts = np.array([2, 4, 1, 0, 3])  # the pair (3.0, 1) again below; a zero count ignored
+    counted = evidence.kruskal_wallis_counts(
+        np.append(values, 3.0), np.append(groups, 1), np.append(counts, 5)
+    )
+    expanded = evidence.kruskal_wallis(
+        np.repeat(np.append(values, 3.0), np.append(counts, 5)),
+        np.repeat(np.append(groups, 1), np.append(counts, 5)),
+    )
+    assert counted == expanded and counted["n"] == 15
+    with pytest.raises(ValueError, match="negative"):
+        evidence.kruskal_wallis_counts(values, groups, -counts)

@@ -10,6 +10,7 @@ import pytest
 from scipy.cluster.hierarchy import linkage as scipy_linkage
 from sklearn.metrics import adjusted_rand_score
 
+from customer_segmentation._numeric import nearest_center
 from customer_segmentation.generator import generate_customers
 from customer_segmentation.hierarchical import (
     LINKAGE_COLUMNS,
@@ -18,6 +19,7 @@ from customer_segmentation.hierarchical import (
     frame_to_linkage,
     linkage_to_frame,
     merge_height_gaps,
+    nearest_micro_cluster,
     two_stage_ward,
     ward_linkage,
     ward_segments,
@@ -329,3 +331,26 @@ def test_two_stage_agrees_with_exact_ward_on_generated_customers():
 def test_two_stage_agrees_with_exact_ward_on_more_customers_with_sampling(n_customers):
     # k-means fitted on a 30,000-row sample, all rows assigned afterwards.
     assert _two_stage_ari(n_customers, 8, sample_size=30_000) >= 0.9
+
+
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_nearest_micro_cluster_gives_the_fast_kernels_labels_on_every_row(n_threads):
+    # Generated customers (one-hot channels and regions), far outliers whose nearest
+    # candidate is not provably nearest, and rows with a discrete value the sample never saw.
+    X = customer_features(generate_customers(30_000, random_state=3))
+    rng = np.random.default_rng(3)
+    X[:50, 0] += rng.uniform(20, 200, size=50)
+    X[50:60, 4] = 0.5
+    sample = X[np.sort(rng.choice(X.shape[0], size=5_000, replace=False))]
+    points = np.unique(sample, axis=0)
+    centers = points[rng.choice(points.shape[0], size=300, replace=False)]
+    centers = centers + rng.normal(scale=0.05, size=centers.shape)
+    expected = nearest_center(X, centers, exact=False).labels
+    labels = nearest_micro_cluster(X, centers, points, n_threads=n_threads)
+    np.testing.assert_array_equal(labels, expected)
+    # Without discrete features it is nearest_center itself.
+    continuous = rng.normal(size=(2_000, 3))
+    np.testing.assert_array_equal(
+        nearest_micro_cluster(continuous, continuous[:40], continuous),
+        nearest_center(continuous, continuous[:40], exact=False).labels,
+    )

@@ -163,23 +163,42 @@ def test_benchmark_report_names_goals_and_figures():
     summary = {
         "rows": 1_000_000,
         "input": "test",
-        "wall_seconds": 50.0,
-        "peak_rss_gib": 2.5,
+        "wall_seconds": 14.0,
+        "peak_rss_gib": 1.5,
         "cpu_seconds": 45.0,
         "cpus": 2,
         "load_average": (1.0, 1.0, 1.0),
-        "dbt_elapsed_seconds": 40.0,
+        "dbt_elapsed_seconds": 10.0,
         "sql_scoring_seconds": 1.0,
         "scored_rows": 1_000_000,
         "nodes": {"model.customer_segmentation.int_ward_leaves": 9.0, "test.p.unique_x": 1.0},
         "log_lines": [],
+        "floors": {
+            "dbt_startup_seconds": 3.5,
+            "dbt_startup_rss_gib": 0.25,
+            "read_encode_seconds": 0.2,
+            "lloyd_pass_seconds": 0.01,
+            "feature_matrix_gib": 0.1,
+        },
     }
     text = benchmark.report(summary)
     assert "9.00  model int_ward_leaves" in text
-    assert "peak memory (max RSS of dbt): 2.50 GiB" in text
-    assert "-> NOT MET" in text  # 2.5 GiB > 2 GiB
-    summary["peak_rss_gib"] = 1.5
-    assert "-> MET" in benchmark.report(summary)
+    assert "peak memory (max RSS of dbt): 1.50 GiB" in text
+    # Each goal of the size with its figure, verdict and floor.
+    assert "goal: 1M customers, full dbt build 14.00 s <= 15 s -> MET (floor 3.7 s" in text
+    assert "goal: 1M customers, peak memory 1.50 GiB <= 1 GiB -> NOT MET (floor 0.35 GiB" in text
+    assert "10M" not in text
+    # The performance table's row: as many cells as the table in docs/scaling.md has columns.
+    row = benchmark.table_row(summary)
+    header = next(
+        line
+        for line in (benchmark.PROJECT_ROOT / "docs" / "scaling.md").read_text().splitlines()
+        if line.startswith("| customers |")
+    )
+    assert row.startswith("| 1,000,000 | 14.0 s | 45.0 s | 1.50 GiB |")
+    assert row.count("|") == header.count("|")
+    summary.update(rows=3834, embedded=True, wall_seconds=9.0)
+    assert "goal: embedded warm dbt build 9.00 s <= 8 s -> NOT MET" in benchmark.report(summary)
 
 
 def test_assign_nearest_returns_the_squared_distance_it_used():
