@@ -251,7 +251,29 @@ def knee_point(x: Sequence[float], y: Sequence[float]) -> float:
     return float(np.asarray(x, dtype=np.float64)[int(np.argmax(distance))])
 
 
-def silhouette(X: np.ndarray, labels: np.ndarray, *, chunk_rows: int = 1024) -> float:
+def _distance_blocks(X: np.ndarray, chunk_rows: int = 1024) -> list[np.ndarray]:
+    """Euclidean distances of every row to every row, in blocks of ``chunk_rows`` rows.
+
+    One matrix product per block: ``sqrt(max(|x|^2 + |y|^2 - 2 x.y, 0))``. The blocks do not
+    depend on the labels, so :func:`k_selection_table` computes them once for every k.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    squared_norms = np.einsum("ij,ij->i", X, X)
+    blocks = []
+    for start in range(0, X.shape[0], chunk_rows):
+        rows = slice(start, start + chunk_rows)
+        squared = squared_norms[rows, None] + squared_norms[None, :] - 2.0 * (X[rows] @ X.T)
+        blocks.append(np.sqrt(np.maximum(squared, 0.0)))
+    return blocks
+
+
+def silhouette(
+    X: np.ndarray,
+    labels: np.ndarray,
+    *,
+    chunk_rows: int = 1024,
+    distance_blocks: Sequence[np.ndarray] | None = None,
+) -> float:
     """Mean silhouette coefficient of a partition (same definition as scikit-learn's).
 
     For each row, ``a`` is its mean distance to the other rows of its cluster and ``b`` the
@@ -267,6 +289,10 @@ def silhouette(X: np.ndarray, labels: np.ndarray, *, chunk_rows: int = 1024) -> 
     labels : ndarray of shape (n,)
         Cluster of each row; at least two distinct values.
     chunk_rows : int, default=1024
+    distance_blocks : sequence of ndarray, optional
+        The distance blocks of ``X`` from :func:`_distance_blocks` with the same
+        ``chunk_rows``, when the caller scores several partitions of the same rows (they are
+        then not recomputed; the result is the same).
 
     Returns
     -------
@@ -280,12 +306,12 @@ def silhouette(X: np.ndarray, labels: np.ndarray, *, chunk_rows: int = 1024) -> 
         raise ValueError(f"silhouette needs 2..n-1 clusters, got {k} for {X.shape[0]} rows")
     one_hot = np.zeros((X.shape[0], k))
     one_hot[np.arange(X.shape[0]), codes] = 1.0
-    squared_norms = np.einsum("ij,ij->i", X, X)
+    if distance_blocks is None:
+        distance_blocks = _distance_blocks(X, chunk_rows)
     scores = np.empty(X.shape[0])
-    for start in range(0, X.shape[0], chunk_rows):
+    for block, start in zip(distance_blocks, range(0, X.shape[0], chunk_rows), strict=True):
         rows = slice(start, start + chunk_rows)
-        squared = squared_norms[rows, None] + squared_norms[None, :] - 2.0 * (X[rows] @ X.T)
-        distance_sums = np.sqrt(np.maximum(squared, 0.0)) @ one_hot
+        distance_sums = block @ one_hot
         own = codes[rows]
         index = np.arange(own.shape[0])
         own_size = sizes[own]
@@ -364,6 +390,7 @@ def k_selection_table(
     if not ks or ks[0] < 2:
         raise ValueError(f"every k must be at least 2, got {ks}")
     sil_rows = seeded_sample_rows(X.shape[0], silhouette_sample_size, random_state + 1)
+    sil_distances = _distance_blocks(X[sil_rows])  # the same for every k: computed once
     rows = []
     best_centers = []
     for k in ks:
@@ -383,7 +410,7 @@ def k_selection_table(
         best_centers.append(result.centers)
         sil_labels = labels[sil_rows]
         silhouette_value = (
-            silhouette(X[sil_rows], sil_labels)
+            silhouette(X[sil_rows], sil_labels, distance_blocks=sil_distances)
             if 1 < len(np.unique(sil_labels)) < len(sil_labels)
             else np.nan
         )
