@@ -963,8 +963,41 @@ def _k_selection_sample(
         source = _spark_sample(
             features_table, sample_size, random_state, count_rows(features_table)
         )
+    elif _is_duckdb_relation(source):
+        n = count_rows(source)
+        rows = quality.seeded_sample_rows(n, sample_size, random_state)
+        if rows.size < n:
+            return _duckdb_rows(source, features, customer_order_column(source), rows)
     _, X = fetch_matrix(source, features, customer_order_column(source))
     return X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
+
+
+def _is_duckdb_relation(table: object) -> bool:
+    return hasattr(table, "query") and hasattr(table, "fetchnumpy")
+
+
+def _duckdb_rows(
+    table: object, columns: Sequence[str], order_by: str, positions: np.ndarray
+) -> np.ndarray:
+    """Rows ``positions`` (0-based, sorted) of a DuckDB relation sorted by ``order_by``.
+
+    The same rows as ``fetch_matrix(table, columns, order_by)[1][positions]``, but only those
+    rows leave DuckDB: on 10M customers a 10,000-row sample instead of a 1.1 GB matrix.
+    """
+    # Read by DuckDB in the query below (a replacement scan of this local DataFrame).
+    positions = np.asarray(positions, dtype=np.int64)
+    sample_positions = pd.DataFrame({"sample_position": positions})  # noqa: F841
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    fetched = table.query(
+        "customers_all",
+        f'select {quoted} from (select {quoted}, row_number() over (order by "{order_by}") - 1 '
+        "as sample_position from customers_all) as numbered "
+        "where sample_position in (select sample_position from sample_positions) "
+        "order by sample_position",
+    ).fetchnumpy()
+    if len(fetched[columns[0]]) != len(positions):
+        raise ValueError(f"sampled {len(fetched[columns[0]])} rows, expected {len(positions)}")
+    return np.column_stack([np.asarray(fetched[c], dtype=np.float64) for c in columns])
 
 
 def _with_k_selection_columns(
@@ -1016,21 +1049,28 @@ def segment_stability(
             features_table, assignments_table, features, sample_size, random_state
         )
     else:
-        X, labels = _stability_input(features_table, assignments_table, features)
-    if labels.shape[0] != X.shape[0]:
+        X, labels = _stability_input(
+            features_table, assignments_table, features, sample_size, random_state
+        )
+    # X holds only the sampled rows when _stability_input sampled in DuckDB (sampled_in_db).
+    sampled_in_db = X.shape[0] < labels.shape[0]
+    n_customers = count_rows(features_table) if sampled_in_db else X.shape[0]
+    if labels.shape[0] != n_customers:
         raise ValueError("kmeans_assignments and the features have different customers")
     # Segment ids need not be 1..k (a refit keeps the ids it continues): judge 1..k, report ids.
     segment_ids, labels = np.unique(labels, return_inverse=True)
     labels = labels.astype(np.int64) + 1
     n_clusters = len(segment_ids)
-    rows = quality.seeded_sample_rows(X.shape[0], sample_size, random_state)
+    rows = quality.seeded_sample_rows(labels.shape[0], sample_size, random_state)
+    if not sampled_in_db:
+        X = X[rows]
     if len(np.unique(labels[rows])) < n_clusters:
         raise SegmentationInputError(
             f"the {len(rows):,}-customer stability sample misses a segment; raise "
             "stability_sample_size"
         )
     table = quality.bootstrap_stability(
-        X[rows],
+        X,
         labels[rows],
         n_clusters,
         n_resamples=n_resamples,
@@ -1051,16 +1091,28 @@ def segment_stability(
 
 
 def _stability_input(
-    features_table: object, assignments_table: object, features: Sequence[str]
+    features_table: object,
+    assignments_table: object,
+    features: Sequence[str],
+    sample_size: int,
+    random_state: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every customer's features and k-means segment id, in customer order."""
-    _, X = fetch_matrix(
-        features_table, features, customer_order_column(features_table), key="customer_id"
-    )
-    labels = fetch_columns(
+    """Every customer's k-means segment id, in customer order, and the features: of every
+    customer, or (a DuckDB relation with more than ``sample_size`` rows) of the seeded sample
+    only, drawn in DuckDB (:func:`_duckdb_rows`) so the full matrix is never fetched."""
+    from customer_segmentation import quality  # noqa: PLC0415
+
+    fetched = fetch_columns(
         assignments_table, ["kmeans_segment_id"], customer_order_column(assignments_table)
     )
-    return X, np.asarray(labels["kmeans_segment_id"], dtype=np.int64)
+    labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
+    order = customer_order_column(features_table)
+    n = labels.shape[0]
+    if _is_duckdb_relation(features_table) and n > sample_size and count_rows(features_table) == n:
+        rows = quality.seeded_sample_rows(n, sample_size, random_state)
+        return _duckdb_rows(features_table, features, order, rows), labels
+    _, X = fetch_matrix(features_table, features, order, key="customer_id")
+    return X, labels
 
 
 def _stability_input_spark(

@@ -225,3 +225,42 @@ def test_kmeans_fit_refuses_malformed_k_selection_centres():
         _fit(features, centroids, leaf_segments, pd.concat([selection, selection]))
     with pytest.raises(ValueError, match="k_selection has no column best_centers_json"):
         _fit(features, centroids, leaf_segments, selection.drop(columns=quality.CENTERS_COLUMN))
+
+
+def test_samples_drawn_in_duckdb_are_the_rows_of_the_full_fetch():
+    """k_selection and segment_stability sample in DuckDB above their sample size: the rows
+    (and so every figure) are the ones the full fetch would give."""
+    import duckdb
+
+    from customer_segmentation import pipeline
+
+    rng = np.random.default_rng(3)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "customer_id": rng.permutation(n) + 1000,
+            "customer_order": rng.permutation(n) + 1,
+            "f1": rng.normal(size=n),
+            "f2": rng.normal(size=n),
+        }
+    )
+    frame["kmeans_segment_id"] = (frame["f1"] > 0).astype(np.int64) + 1
+    connection = duckdb.connect()
+    relation = connection.from_df(frame)
+    features = ["f1", "f2"]
+    sampled = pipeline._k_selection_sample(relation, features, 150, 9, None)
+    expected = pipeline._k_selection_sample(frame, features, 150, 9, None)
+    np.testing.assert_array_equal(sampled, expected)
+    assignments = frame[["customer_id", "customer_order", "kmeans_segment_id"]]
+    in_duckdb = pipeline.segment_stability(
+        relation,
+        connection.from_df(assignments),
+        features,
+        n_resamples=2,
+        sample_size=150,
+        random_state=9,
+    )
+    in_pandas = pipeline.segment_stability(
+        frame, assignments, features, n_resamples=2, sample_size=150, random_state=9
+    )
+    pd.testing.assert_frame_equal(in_duckdb, in_pandas)
