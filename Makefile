@@ -8,6 +8,7 @@
 #   make docs-site  the documentation site (MkDocs, docs/ + mkdocs.yml) into site/, --strict
 #   make bench   N customers (default 100000; N=0 = the embedded 3,834): generate, dbt build,
 #                print per-model times, wall time, peak memory and SQL scoring time
+#                (VERIFY=1: then k-means and two-stage Ward against full-data references)
 # The dashboard (Apache Superset in its own virtualenv VENV_SUPERSET, default .venv-superset;
 # its state in SUPERSET_HOME, default .superset; both outside git):
 #   make dashboard        build and publish if needed, start Superset on 127.0.0.1:SUPERSET_PORT
@@ -241,7 +242,7 @@ dashboard-screenshot: setup-superset chromium-driver
 	    --password-file $(SUPERSET_HOME)/admin_password --out docs/images/dashboard.png
 
 bench: setup
-	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED)
+	$(BIN)/python -m customer_segmentation.benchmark --rows $(N) --seed $(SEED) $(if $(VERIFY),--verify)
 
 # The default build is a contract: compare every mart of two build databases row for row,
 #   make compare OLD=/path/to/before.duckdb [NEW=customer_segmentation.duckdb]

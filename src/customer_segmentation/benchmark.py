@@ -516,11 +516,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip measuring the physical floors (dbt start-up, read + encode, Lloyd pass)",
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="then compare the build's k-means and two-stage Ward with full-data references",
+    )
     args = parser.parse_args(argv)
     if args.rows < 0:
         parser.error("--rows must be >= 0")
     summary = run(args.rows, args.seed, args.work_dir, floors=not args.no_floors)
     print(report(summary))
+    if args.verify:
+        from customer_segmentation.bench_verify import verify_benchmark  # noqa: PLC0415
+
+        print(verify_benchmark(args.work_dir, args.rows), flush=True)
     return 0
 
 
