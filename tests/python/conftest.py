@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -53,13 +55,44 @@ def run_dbt(
     return DbtResult(completed.returncode, completed.stdout + completed.stderr, database)
 
 
+def _shared_dir(tmp_path_factory, name: str) -> Path:
+    """A directory every pytest-xdist worker of this run sees (the run's base temp's parent when
+    running under xdist, the base temp itself otherwise)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    shared = base / f"shared-{name}"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
 @pytest.fixture(scope="session")
 def embedded_build(tmp_path_factory) -> DbtResult:
-    """One full `dbt build` of the embedded data, shared by the tests that read its marts."""
+    """One full `dbt build` of the embedded data, shared by the tests that read its marts.
+
+    The build runs once per pytest run, whatever the number of xdist workers: the first worker
+    to need it builds it under a file lock into a directory all workers see; each worker then
+    gets its own copy of the database and the dbt target (some tests open the database for
+    writing, e.g. `dbt docs generate`, and DuckDB allows one writing process per file)."""
+    shared = _shared_dir(tmp_path_factory, "embedded")
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / "returncode").exists():
+                result = run_dbt(["build"], shared / "segments.duckdb", shared)
+                (shared / "output.txt").write_text(result.output)
+                (shared / "returncode").write_text(str(result.returncode))
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    returncode = int((shared / "returncode").read_text())
+    output = (shared / "output.txt").read_text()
+    assert returncode == 0, output[-5000:]
     work_dir = tmp_path_factory.mktemp("embedded")
-    result = run_dbt(["build"], work_dir / "segments.duckdb", work_dir)
-    assert result.returncode == 0, result.output[-5000:]
-    return result
+    for name in ["segments.duckdb", "segments.duckdb.wal"]:
+        if (shared / name).exists():
+            shutil.copy(shared / name, work_dir / name)
+    shutil.copytree(shared / "target", work_dir / "target")
+    return DbtResult(returncode, output, work_dir / "segments.duckdb")
 
 
 def publish_embedded(build: DbtResult, database: Path, serving: Path):
