@@ -102,7 +102,7 @@ tier_candidates as (
 
 ),
 
-final as (
+segment_tiers as (
 
     select
         segmentation_method,
@@ -113,6 +113,22 @@ final as (
     from tier_candidates
     where match_order = 1
     group by segmentation_method, segment_id
+
+),
+
+final as (
+
+    -- The figures the tiers were judged on travel with them, so the recommendation mart
+    -- fills its rationale without joining the estimates a second time.
+    select
+        segment_figures.*,
+        segment_tiers.size_tier,
+        segment_tiers.value_tier,
+        segment_tiers.engagement_tier
+    from segment_figures
+    left join segment_tiers
+        on segment_figures.segmentation_method = segment_tiers.segmentation_method
+        and segment_figures.segment_id = segment_tiers.segment_id
 
 )
 

@@ -11,12 +11,6 @@ with segments as (
 
 ),
 
-estimates as (
-
-    select * from {{ ref('int_segment_value_estimates') }}
-
-),
-
 rules as (
 
     select * from {{ ref('stg_recommendation_rules') }}
@@ -29,7 +23,7 @@ segment_tiers as (
 
 ),
 
-segment_figures as (
+tiered as (
 
     select
         segments.segmentation_method,
@@ -37,32 +31,21 @@ segment_figures as (
         segments.segment_name,
         segments.customers,
         segments.share_of_customers,
-        estimates.mean_clv,
-        estimates.mean_clv_ci_low,
-        estimates.mean_clv_ci_high,
-        estimates.overall_mean_clv,
-        estimates.median_minutes_watched,
-        estimates.median_minutes_ci_low as median_minutes_watched_ci_low,
-        estimates.median_minutes_ci_high as median_minutes_watched_ci_high,
-        estimates.overall_median_minutes_watched
-    from segments
-    inner join estimates
-        on segments.segmentation_method = estimates.segmentation_method
-        and segments.segment_id = estimates.segment_id
-
-),
-
-tiered as (
-
-    select
-        segment_figures.*,
+        segment_tiers.mean_clv,
+        segment_tiers.mean_clv_ci_low,
+        segment_tiers.mean_clv_ci_high,
+        segment_tiers.overall_mean_clv,
+        segment_tiers.median_minutes_watched,
+        segment_tiers.median_minutes_watched_ci_low,
+        segment_tiers.median_minutes_watched_ci_high,
+        segment_tiers.overall_median_minutes_watched,
         segment_tiers.size_tier,
         segment_tiers.value_tier,
         segment_tiers.engagement_tier
-    from segment_figures
-    left join segment_tiers
-        on segment_figures.segmentation_method = segment_tiers.segmentation_method
-        and segment_figures.segment_id = segment_tiers.segment_id
+    from segments
+    inner join segment_tiers
+        on segments.segmentation_method = segment_tiers.segmentation_method
+        and segments.segment_id = segment_tiers.segment_id
 
 ),
 
