@@ -858,16 +858,27 @@ def fit_best_kmeans_range(
         )
     extra = {k: [] for k in ks}  # inertias of the insertion and deletion starts at each k
     candidates = _insertion_candidates(X.shape[0], random_state)
+    # A start built from an unchanged neighbour would repeat one already tried: each k's
+    # insertion (deletion) starts run again only after the partition at k - 1 (k + 1) changed.
+    version = dict.fromkeys(ks, 0)
+    inserted_from: dict[int, int] = {}
+    deleted_from: dict[int, int] = {}
     for _ in range(max_sweeps):
         changed = False
         for k in ks:
-            if k - 1 in results:
+            if k - 1 in results and inserted_from.get(k) != version[k - 1]:
+                inserted_from[k] = version[k - 1]
                 starts = _insertion_starts(X, results[k - 1], candidates, n_insert)
-                changed |= _try_starts(X, k, starts, results, extra, max_iter)
+                if _try_starts(X, k, starts, results, extra, max_iter):
+                    version[k] += 1
+                    changed = True
         for k in reversed(ks):
-            if k + 1 in results:
+            if k + 1 in results and deleted_from.get(k) != version[k + 1]:
+                deleted_from[k] = version[k + 1]
                 starts = _deletion_starts(X, results[k + 1], n_delete)
-                changed |= _try_starts(X, k, starts, results, extra, max_iter)
+                if _try_starts(X, k, starts, results, extra, max_iter):
+                    version[k] += 1
+                    changed = True
         if not changed:
             break
     return {k: _with_neighbour_counts(results[k], extra[k]) for k in ks}
