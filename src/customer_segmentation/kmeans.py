@@ -38,6 +38,14 @@ rows with ``k = 8`` on a 2-core machine: about 15-20 s, peak memory about 2.5 ti
 the threshold the strategy is ``"multistart-full"``; 0.15-0.2 s for the 3,834 x 14 customer
 matrix. The strategy that ran is reported in :attr:`KMeansResult.strategy`.
 
+Over a range of k (int_k_selection), :func:`fit_best_kmeans_range` runs this search at every k,
+with extra starts from a k-means of small weighted summaries of the rows (micro-clusters,
+searched hundreds of times at once), and then uses neighbouring solutions as starts (one
+centre added to the best partition at k - 1, one removed from the best at k + 1) until
+nothing improves. On the customer data it reaches, for every random_state tried, the best
+partition known at every k = 2..12, where 1,200 independent starts per k missed it at
+k = 5, 6 and 7 and the neighbour starts alone missed it at k = 9 and 12 (see the tests).
+
 Distances are accumulated feature by feature, left to right, in float64,
 ``(x1 - c1) * (x1 - c1) + (x2 - c2) * (x2 - c2) + ...``, the order in which a SQL expression
 of that form is evaluated, so nearest-centre scoring in SQL reproduces the labels.
@@ -47,7 +55,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +82,7 @@ __all__ = [
     "assign_nearest",
     "canonical_relabel",
     "fit_best_kmeans",
+    "fit_best_kmeans_range",
     "within_cluster_sum_of_squares",
 ]
 
@@ -764,3 +773,376 @@ def _refine_on_all_rows(
         del full
     labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
     return refined.cluster_centers_, labels.astype(np.int64, copy=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Search over a range of k: neighbouring solutions as starts
+# --------------------------------------------------------------------------------------------
+
+#: Rows that may become the new centre of an insertion start (a seeded sample when more).
+_MAX_INSERT_CANDIDATES = 256
+
+
+def fit_best_kmeans_range(
+    X,
+    ks: Sequence[int],
+    *,
+    random_state: int = 0,
+    n_init: int = 4,
+    n_merge_init: int = 5,
+    init_center_sets: Mapping[int, np.ndarray] | None = None,
+    max_iter: int = 300,
+    n_insert: int = 3,
+    n_delete: int = 3,
+    max_sweeps: int = 10,
+    micro_sizes: Sequence[int] = (40, 64),
+    n_coarse_init: int = 250,
+    n_coarse_keep: int = 2,
+) -> dict[int, KMeansResult]:
+    """The best k-means partition at every ``k`` of ``ks``, each ``k`` helped by its neighbours.
+
+    On data made of groups of very different sizes (one-hot channels and regions, where a
+    rare channel is a small, far-away group), independent starts at one ``k`` keep missing
+    the right combination of groups: on the customer data 1,000 k-means++ starts (each
+    improved by Hartigan moves) did not reach the optimum at k = 5, 6 and 7, and about one in
+    500 reaches it at k = 9. Three kinds of starts close the gap:
+
+    * **coarse optima.** ``X`` is summarised by small k-means clusterings (``micro_sizes``
+      micro-clusters each, weighted by their sizes). On each summary, ``n_coarse_init``
+      weighted k-means++ seedings are improved by Hartigan moves of whole micro-clusters, all
+      at once in numpy (a summary of 64 points costs far less than one Lloyd run on all rows),
+      and the ``n_coarse_keep`` best distinct partitions per summary become starts on all
+      rows. They join the Ward cut (``init_center_sets``) and the random starts of
+      :func:`fit_best_kmeans` at each ``k``.
+    * **insertion** (global k-means, Likas et al. 2003): from the best partition at ``k - 1``,
+      add one centre at the row that lowers the inertia most (the bound
+      ``sum_i max(0, d_i - |x_q - x_i|^2)`` over rows ``i``, ``d_i`` the row's squared
+      distance to its centre), for the ``n_insert`` best candidate rows ``q``;
+    * **deletion**: from the best partition at ``k + 1``, drop one centre, for the
+      ``n_delete`` centres whose removal costs least (each row of the dropped cluster moves to
+      its second-nearest centre).
+
+    The optima of neighbouring ``k`` often differ by one group split off or joined back
+    (k = 4..7 here); the coarse starts find the optima that regroup many whole groups at
+    once (k = 9, 11 and 12 here). Each start built from a neighbour runs Lloyd and Hartigan
+    moves like a start of :func:`fit_best_kmeans`, and replaces the partition at ``k`` when
+    its inertia is lower (by more than ``INERTIA_RTOL``, relative). Sweeps (insertions
+    upwards, deletions downwards) repeat until one changes nothing, at most ``max_sweeps``
+    times. A changed partition is polished and put in canonical order exactly as
+    :func:`fit_best_kmeans` does.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Data, already scaled.
+    ks : sequence of int
+        Numbers of clusters (each >= 1 and at most the number of distinct rows).
+    random_state, n_init, n_merge_init, max_iter
+        As for :func:`fit_best_kmeans`, at each ``k`` (the same ``random_state`` for every
+        ``k``); ``random_state`` also draws the insertion candidates when ``X`` has more than
+        256 rows.
+    init_center_sets : mapping of int to array of shape (k, n_features), optional
+        One extra start per ``k`` (for example the Ward cut at ``k``).
+    n_insert, n_delete : int, default=3
+        Insertion and deletion starts per ``k`` and sweep.
+    max_sweeps : int, default=10
+        Upper bound on the sweeps.
+    micro_sizes : sequence of int, default=(40, 64)
+        Number of micro-clusters of each summary for the coarse starts (a size that is not
+        above ``k``, or not below the number of distinct rows, is skipped for that ``k``);
+        empty: no coarse starts.
+    n_coarse_init : int, default=250
+        Weighted k-means++ seedings per summary and ``k``.
+    n_coarse_keep : int, default=2
+        Best distinct coarse partitions per summary and ``k`` that become starts.
+
+    Returns
+    -------
+    dict of int to KMeansResult
+        In ``ks`` order. ``n_starts`` counts every start tried at that ``k`` (its own and the
+        insertion and deletion starts of every sweep), ``n_starts_at_best`` those within
+        ``INERTIA_RTOL`` of the returned inertia.
+    """
+    X = _check_matrix(X)
+    ks = sorted({_check_int(k, "k", minimum=1) for k in ks})
+    n_coarse_init = _check_int(n_coarse_init, "n_coarse_init", minimum=1)
+    n_coarse_keep = _check_int(n_coarse_keep, "n_coarse_keep", minimum=1)
+    init_center_sets = init_center_sets or {}
+    coarse = _coarse_starts(
+        X,
+        ks,
+        micro_sizes=[_check_int(m, "micro_sizes", minimum=2) for m in micro_sizes],
+        n_starts=n_coarse_init,
+        n_keep=n_coarse_keep,
+        random_state=random_state,
+        max_iter=max_iter,
+    )
+    results: dict[int, KMeansResult] = {}
+    for k in ks:
+        starts = [init_center_sets[k]] if k in init_center_sets else []
+        starts += coarse[k]
+        results[k] = fit_best_kmeans(
+            X,
+            k,
+            random_state=random_state,
+            n_init=n_init,
+            n_merge_init=n_merge_init,
+            init_center_sets=starts,
+            max_iter=max_iter,
+        )
+    extra = {k: [] for k in ks}  # inertias of the insertion and deletion starts at each k
+    candidates = _insertion_candidates(X.shape[0], random_state)
+    # A start built from an unchanged neighbour would repeat one already tried: each k's
+    # insertion (deletion) starts run again only after the partition at k - 1 (k + 1) changed.
+    version = dict.fromkeys(ks, 0)
+    inserted_from: dict[int, int] = {}
+    deleted_from: dict[int, int] = {}
+    for _ in range(max_sweeps):
+        changed = False
+        for k in ks:
+            if k - 1 in results and inserted_from.get(k) != version[k - 1]:
+                inserted_from[k] = version[k - 1]
+                starts = _insertion_starts(X, results[k - 1], candidates, n_insert)
+                if _try_starts(X, k, starts, results, extra, max_iter):
+                    version[k] += 1
+                    changed = True
+        for k in reversed(ks):
+            if k + 1 in results and deleted_from.get(k) != version[k + 1]:
+                deleted_from[k] = version[k + 1]
+                starts = _deletion_starts(X, results[k + 1], n_delete)
+                if _try_starts(X, k, starts, results, extra, max_iter):
+                    version[k] += 1
+                    changed = True
+        if not changed:
+            break
+    return {k: _with_neighbour_counts(results[k], extra[k]) for k in ks}
+
+
+def _insertion_candidates(n_samples: int, random_state: int) -> np.ndarray:
+    """Rows that may become the new centre of an insertion start: all, or a seeded sample."""
+    if n_samples <= _MAX_INSERT_CANDIDATES:
+        return np.arange(n_samples)
+    rng = np.random.default_rng(np.random.SeedSequence([random_state, 0x1A5E]))
+    return np.sort(rng.choice(n_samples, size=_MAX_INSERT_CANDIDATES, replace=False))
+
+
+def _insertion_starts(
+    X: np.ndarray, result: KMeansResult, candidates: np.ndarray, n_insert: int
+) -> list[np.ndarray]:
+    """``result``'s centres plus one candidate row, for the ``n_insert`` rows of largest gain."""
+    d1 = nearest_center(X, result.centers).squared_distances
+    points = X[candidates]
+    point_norms = np.einsum("ij,ij->i", points, points)
+    gain = np.zeros(candidates.size)
+    # Only a ranking of the candidates: distances from matrix products are precise enough.
+    for start in range(0, X.shape[0], _CHUNK_ROWS):
+        rows = X[start : start + _CHUNK_ROWS]
+        row_norms = np.einsum("ij,ij->i", rows, rows)
+        to_candidates = point_norms[:, None] + row_norms[None, :] - 2.0 * (points @ rows.T)
+        gain += np.maximum(d1[start : start + _CHUNK_ROWS][None, :] - to_candidates, 0.0).sum(1)
+    best = candidates[np.argsort(-gain, kind="stable")[:n_insert]]
+    return [np.vstack([result.centers, X[q]]) for q in best]
+
+
+def _deletion_starts(X: np.ndarray, result: KMeansResult, n_delete: int) -> list[np.ndarray]:
+    """``result``'s centres minus one, for the ``n_delete`` cheapest removals."""
+    k = result.centers.shape[0]
+    if k < 2:
+        return []
+    dist = squared_distances(X, result.centers)  # (k, n)
+    own = dist[result.labels, np.arange(X.shape[0])]
+    dist[result.labels, np.arange(X.shape[0])] = np.inf
+    cost = np.bincount(result.labels, weights=dist.min(axis=0) - own, minlength=k)
+    cheapest = np.argsort(cost, kind="stable")[:n_delete]
+    return [np.delete(result.centers, j, axis=0) for j in cheapest]
+
+
+def _try_starts(
+    X: np.ndarray,
+    k: int,
+    starts: list[np.ndarray],
+    results: dict[int, KMeansResult],
+    extra: dict[int, list[float]],
+    max_iter: int,
+) -> bool:
+    """Run ``starts`` at ``k``; keep the best when it beats ``results[k]``. True if it did."""
+    if not starts:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            best, inertias = _multistart(
+                X,
+                k,
+                seeds=np.zeros(0, dtype=np.int64),
+                n_init=0,
+                n_merge_init=0,
+                oversample=1,
+                init_center_sets=starts,
+                max_iter=max_iter,
+                tol=1e-6,
+                n_keep=1,
+            )
+    extra[k].extend(inertias)
+    current = results[k]
+    if not best or best[0].inertia >= current.inertia * (1 - INERTIA_RTOL):
+        return False
+    labels, centers = _finalize(X, best[0].centers, best[0].labels, max_iter)
+    results[k] = KMeansResult(
+        labels=labels,
+        centers=centers,
+        inertia=within_cluster_sum_of_squares(X, labels, centers),
+        n_starts=current.n_starts,
+        n_starts_at_best=0,  # no start of its own search reached it
+        strategy=current.strategy,
+        seconds=current.seconds,
+    )
+    return True
+
+
+def _with_neighbour_counts(result: KMeansResult, inertias: list[float]) -> KMeansResult:
+    """``result`` with the insertion and deletion starts added to its start counts."""
+    at_best = sum(v <= result.inertia * (1 + INERTIA_RTOL) for v in inertias)
+    return KMeansResult(
+        labels=result.labels,
+        centers=result.centers,
+        inertia=result.inertia,
+        n_starts=result.n_starts + len(inertias),
+        n_starts_at_best=result.n_starts_at_best + at_best,
+        strategy=result.strategy,
+        seconds=result.seconds,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Coarse starts: k-means of weighted micro-clusters, many seedings at once
+# --------------------------------------------------------------------------------------------
+
+
+def _coarse_starts(
+    X: np.ndarray,
+    ks: Sequence[int],
+    *,
+    micro_sizes: Sequence[int],
+    n_starts: int,
+    n_keep: int,
+    random_state: int,
+    max_iter: int,
+) -> dict[int, list[np.ndarray]]:
+    """Centre sets for every ``k``: the best partitions of micro-cluster summaries of ``X``.
+
+    For each size ``m`` in ``micro_sizes`` (in order), ``X`` is clustered into ``m``
+    micro-clusters (one k-means++ start, Lloyd); at every ``k < m`` the weighted micro-cluster
+    means are partitioned ``n_starts`` times (:func:`_weighted_seed_labels`, then
+    :func:`_weighted_hartigan`) and the ``n_keep`` lowest distinct partitions give centre sets:
+    the means of the rows of their micro-clusters. Each size draws from its own stream of
+    ``random_state``.
+    """
+    starts: dict[int, list[np.ndarray]] = {k: [] for k in ks}
+    n_distinct = count_distinct_rows(X, enough=max(micro_sizes, default=0) + 1)
+    for level, n_micro in enumerate(micro_sizes):
+        if n_micro >= n_distinct or not any(k < n_micro for k in ks):
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence([random_state, 0xC0A5, level]))
+        seed = int(rng.integers(2**31 - 1))
+        fine = _lloyd_sklearn(X, n_micro, "k-means++", seed=seed, max_iter=max_iter, tol=1e-6)
+        weights, points = cluster_means(X, fine.labels_.astype(np.int64), n_micro)
+        present = weights > 0
+        weights, points = weights[present].astype(np.float64), points[present]
+        for k in ks:
+            if not 1 < k < points.shape[0]:
+                continue
+            labels = _weighted_seed_labels(points, weights, k, n_starts, rng)
+            labels, costs = _weighted_hartigan(points, weights, labels, k, max_passes=max_iter)
+            for row in _lowest_distinct(costs, n_keep):
+                _, centers = cluster_means(points, labels[row], k, sample_weight=weights)
+                starts[k].append(centers)
+    return starts
+
+
+def _weighted_seed_labels(
+    points: np.ndarray, weights: np.ndarray, k: int, n_starts: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``n_starts`` weighted k-means++ seedings of ``points`` at once; each point's nearest seed.
+
+    Returns labels of shape (n_starts, n_points): the index of the nearest of the ``k`` seeds
+    (lowest on ties), so every cluster holds at least its own seed.
+    """
+    n_points = points.shape[0]
+    pairwise = squared_distances(points, points)
+    seeds = np.empty((n_starts, k), dtype=np.int64)
+    seeds[:, 0] = rng.choice(n_points, size=n_starts, p=weights / weights.sum())
+    nearest = pairwise[seeds[:, 0]]
+    for j in range(1, k):
+        mass = nearest * weights
+        cumulative = np.cumsum(mass, axis=1)
+        draw = rng.random(n_starts) * cumulative[:, -1]
+        seeds[:, j] = np.minimum((cumulative < draw[:, None]).sum(axis=1), n_points - 1)
+        nearest = np.minimum(nearest, pairwise[seeds[:, j]])
+    return pairwise[seeds].argmin(axis=1)
+
+
+def _weighted_hartigan(
+    points: np.ndarray, weights: np.ndarray, labels: np.ndarray, k: int, *, max_passes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hartigan moves of weighted points, for many partitions at once (one per row of labels).
+
+    Moving point ``p`` (weight ``w``) from cluster ``a`` (total weight ``W_a``, mean ``c_a``)
+    to ``b`` changes the weighted sum of squares by ``w W_b / (W_b + w) |p - c_b|^2 -
+    w W_a / (W_a - w) |p - c_a|^2``. Points are visited in order, each moved in every
+    partition where its best move lowers the cost, until a pass moves nothing.
+
+    Returns the new labels and each partition's weighted sum of squares around its means.
+    """
+    labels = labels.copy()
+    n_starts, n_points = labels.shape
+    batch = np.arange(n_starts)
+    flat = (batch[:, None] * k + labels).ravel()
+    totals = np.bincount(flat, np.tile(weights, n_starts), n_starts * k).reshape(n_starts, k)
+    sums = np.stack(
+        [
+            np.bincount(flat, np.tile(weights * points[:, f], n_starts), n_starts * k)
+            for f in range(points.shape[1])
+        ],
+        axis=-1,
+    ).reshape(n_starts, k, -1)
+    for _ in range(max_passes):
+        moved = False
+        for i in range(n_points):
+            w, p = weights[i], points[i]
+            diff = sums / totals[..., None] - p
+            dist = np.einsum("bkf,bkf->bk", diff, diff)
+            own = labels[:, i]
+            own_total = totals[batch, own]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                remove = np.where(
+                    own_total > w, w * own_total / (own_total - w) * dist[batch, own], -np.inf
+                )
+            add = w * totals / (totals + w) * dist
+            add[batch, own] = np.inf
+            target = add.argmin(axis=1)
+            move = remove - add[batch, target] > _MOVE_RTOL * np.maximum(remove, 0.0)
+            if move.any():
+                rows, src, dst = batch[move], own[move], target[move]
+                totals[rows, src] -= w
+                totals[rows, dst] += w
+                sums[rows, src] -= w * p
+                sums[rows, dst] += w * p
+                labels[rows, i] = dst
+                moved = True
+        if not moved:
+            break
+    diff = (sums / totals[..., None])[batch[:, None], labels] - points
+    costs = np.einsum("bnf,bnf->bn", diff, diff) @ weights
+    return labels, costs
+
+
+def _lowest_distinct(costs: np.ndarray, n_keep: int) -> list[int]:
+    """Rows of the ``n_keep`` lowest costs that are more than ``INERTIA_RTOL`` apart."""
+    kept: list[int] = []
+    for row in np.argsort(costs, kind="stable"):
+        if all(abs(costs[row] - costs[r]) > INERTIA_RTOL * costs[r] for r in kept):
+            kept.append(int(row))
+            if len(kept) == n_keep:
+                break
+    return kept

@@ -393,19 +393,17 @@ def k_selection_table(
     sil_distances = _distance_blocks(X[sil_rows])  # the same for every k: computed once
     rows = []
     best_centers = []
+    fits = kmeans.fit_best_kmeans_range(
+        X,
+        ks,
+        random_state=random_state,
+        n_init=n_init,
+        n_merge_init=n_merge_init,
+        init_center_sets=init_center_sets,
+        max_iter=max_iter,
+    )
     for k in ks:
-        starts = (
-            [] if init_center_sets is None or k not in init_center_sets else [init_center_sets[k]]
-        )
-        result = kmeans.fit_best_kmeans(
-            X,
-            k,
-            random_state=random_state,
-            n_init=n_init,
-            n_merge_init=n_merge_init,
-            init_center_sets=starts,
-            max_iter=max_iter,
-        )
+        result = fits[k]
         labels = result.labels
         best_centers.append(result.centers)
         sil_labels = labels[sil_rows]
