@@ -280,9 +280,16 @@ def test_findings_and_names_tests_fail_when_the_findings_are_lost(embedded_build
             "where segment_name = 'Western Europe Multi-Channel';"
             "update marts.mart_segments set segment_name = 'Big Spenders' "
             "where segment_name = 'Instagram Followers' and segmentation_method = 'ward';"
+            "update marts.mart_segments set segment_profile = null where segment_id in (2, 3);"
         )
     names = [*FINDINGS_TESTS, "assert_segment_names_name_their_channel_or_region"]
-    result = run_dbt(["test", "--select", *names], database, work_dir)
+    not_null = "test_name:not_null_columns,mart_segments"
+    result = run_dbt(["test", "--select", *names, not_null], database, work_dir)
     assert result.returncode != 0
     for name in names:
         assert f"FAIL 1 {name}" in result.output or f"FAIL 2 {name}" in result.output, name
+    # The not-null test of mart_segments fails, and its rows name the column and count its nulls.
+    assert "FAIL 1 not_null_columns_mart_segments" in result.output
+    (compiled,) = (work_dir / "target" / "compiled").rglob("not_null_columns_mart_segments*.sql")
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.sql(compiled.read_text()).fetchall() == [("segment_profile", 4)]
