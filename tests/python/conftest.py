@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from quick_settings import with_quick_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SEED_CSV = PROJECT_ROOT / "seeds" / "customer_segmentation_data.csv"
@@ -30,9 +31,19 @@ class DbtResult:
 
 
 def run_dbt(
-    args: list[str], database: Path, work_dir: Path, extra_env: dict | None = None
+    args: list[str],
+    database: Path,
+    work_dir: Path,
+    extra_env: dict | None = None,
+    *,
+    quick: bool = True,
 ) -> DbtResult:
-    """Run a dbt command from the project root with its own database, target and log dirs."""
+    """Run a dbt command from the project root with its own database, target and log dirs.
+
+    ``quick``: with fewer stability refits and bootstrap resamples (see quick_settings.py);
+    False runs the project's defaults."""
+    if quick:
+        args = with_quick_settings(args)
     env = {
         **os.environ,
         "DBT_PROFILES_DIR": str(PROJECT_ROOT),
@@ -79,7 +90,7 @@ def embedded_build(tmp_path_factory) -> DbtResult:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if not (shared / "returncode").exists():
-                result = run_dbt(["build"], shared / "segments.duckdb", shared)
+                result = run_dbt(["build"], shared / "segments.duckdb", shared, quick=False)
                 (shared / "output.txt").write_text(result.output)
                 (shared / "returncode").write_text(str(result.returncode))
         finally:

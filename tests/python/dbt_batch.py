@@ -5,7 +5,8 @@ Usage: ``python dbt_batch.py <spec.json> <out.json>``. The spec is a list of cas
 case runs ``dbtRunner().invoke(args)`` from the project root with its own DuckDB file, then the
 queries against that file (only after a successful command, unless the case sets
 ``"query_on_failure": true``); a case's ``"env"`` mapping is set in the environment for that
-case only. The output lists, per case: success, the error messages dbt
+case only. Building commands run with quick_settings.py's fewer resamples unless the case sets
+``"quick": false``. The output lists, per case: success, the error messages dbt
 reported (node messages and any exception), and the query results.
 """
 
@@ -15,6 +16,8 @@ import json
 import os
 import sys
 from pathlib import Path
+
+from quick_settings import with_quick_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,7 +30,8 @@ def run_case(runner, case: dict) -> dict:
     saved = {name: os.environ.get(name) for name in extra_env}
     os.environ.update(extra_env)
     try:
-        result = runner.invoke([*case["args"], "--quiet"])
+        args = case["args"] if case.get("quick") is False else with_quick_settings(case["args"])
+        result = runner.invoke([*args, "--quiet"])
     finally:
         for name, value in saved.items():
             if value is None:

@@ -1,0 +1,58 @@
+"""Cheaper statistics for the test builds that do not check them.
+
+Most dbt builds in the suite check inputs, keys, history or publishing, not the bootstrap
+statistics, yet each would spend about 5 of its 27 s on the 20 stability refits and the
+2,000-resample intervals. ``with_quick_settings`` adds this project's own settings var
+(``segmentation_settings``, README "Configuration") with fewer resamples to a dbt command's
+arguments, merged under any settings the test passes itself. The session's default build
+(``embedded_build``) and every test that checks those statistics run with the defaults.
+"""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+#: Fewer stability refits and bootstrap resamples (the smallest each setting accepts is 1 and 100).
+QUICK_SETTINGS = {"stability": {"n_resamples": 3}, "evidence": {"n_resamples": 100}}
+
+#: dbt commands that build models (the others, e.g. ls, parse, docs, take no such var).
+_BUILDING = {"build", "run"}
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def with_quick_settings(args: list[str]) -> list[str]:
+    """``args`` with QUICK_SETTINGS under ``segmentation_settings`` in ``--vars`` (added when
+    missing); the test's own settings, nested or as flat vars (``stability_n_resamples``),
+    win. Non-building commands are returned unchanged."""
+    if not args or args[0] not in _BUILDING:
+        return list(args)
+    args = list(args)
+    if "--vars" in args:
+        index = args.index("--vars") + 1
+        variables = yaml.safe_load(args[index]) or {}
+    else:
+        args += ["--vars", "{}"]
+        index, variables = len(args) - 1, {}
+    quick = {
+        group: {
+            name: value
+            for name, value in values.items()
+            if f"{group}_{name}" not in variables  # the setting's flat var, still read
+        }
+        for group, values in QUICK_SETTINGS.items()
+    }
+    own = variables.get("segmentation_settings") or {}
+    variables["segmentation_settings"] = _merge(quick, own)
+    args[index] = json.dumps(variables)
+    return args
