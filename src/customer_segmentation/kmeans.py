@@ -1066,7 +1066,8 @@ def _weighted_seed_labels(
     """``n_starts`` weighted k-means++ seedings of ``points`` at once; each point's nearest seed.
 
     Returns labels of shape (n_starts, n_points): the index of the nearest of the ``k`` seeds
-    (lowest on ties), so every cluster holds at least its own seed.
+    (lowest on ties). A cluster is empty only when two seeds coincide; such a partition is
+    left out by :func:`_weighted_hartigan`'s cost.
     """
     n_points = points.shape[0]
     pairwise = squared_distances(points, points)
@@ -1092,7 +1093,8 @@ def _weighted_hartigan(
     w W_a / (W_a - w) |p - c_a|^2``. Points are visited in order, each moved in every
     partition where its best move lowers the cost, until a pass moves nothing.
 
-    Returns the new labels and each partition's weighted sum of squares around its means.
+    Returns the new labels and each partition's weighted sum of squares around its means
+    (infinite for a partition with an empty cluster, which is never kept as a start).
     """
     labels = labels.copy()
     n_starts, n_points = labels.shape
@@ -1110,7 +1112,8 @@ def _weighted_hartigan(
         moved = False
         for i in range(n_points):
             w, p = weights[i], points[i]
-            diff = sums / totals[..., None] - p
+            with np.errstate(divide="ignore", invalid="ignore"):  # an empty cluster: NaN
+                diff = sums / totals[..., None] - p
             dist = np.einsum("bkf,bkf->bk", diff, diff)
             own = labels[:, i]
             own_total = totals[batch, own]
@@ -1132,8 +1135,10 @@ def _weighted_hartigan(
                 moved = True
         if not moved:
             break
-    diff = (sums / totals[..., None])[batch[:, None], labels] - points
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = (sums / totals[..., None])[batch[:, None], labels] - points
     costs = np.einsum("bnf,bnf->bn", diff, diff) @ weights
+    costs[(totals <= 0).any(axis=1) | ~np.isfinite(costs)] = np.inf
     return labels, costs
 
 
@@ -1141,6 +1146,8 @@ def _lowest_distinct(costs: np.ndarray, n_keep: int) -> list[int]:
     """Rows of the ``n_keep`` lowest costs that are more than ``INERTIA_RTOL`` apart."""
     kept: list[int] = []
     for row in np.argsort(costs, kind="stable"):
+        if not np.isfinite(costs[row]):
+            break  # sorted: only partitions with an empty cluster are left
         if all(abs(costs[row] - costs[r]) > INERTIA_RTOL * costs[r] for r in kept):
             kept.append(int(row))
             if len(kept) == n_keep:

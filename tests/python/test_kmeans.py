@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -446,3 +447,17 @@ def test_coarse_starts_are_drawn_from_random_state_alone():
             np.testing.assert_array_equal(a, b)
     assert len(first[2]) == 4 and all(c.shape == (2, 4) for c in first[2])
     assert len(first[25]) == 2  # only the 30-point summary has more points than k
+
+
+def test_coarse_partitions_with_an_empty_cluster_are_never_kept():
+    from customer_segmentation.kmeans import _lowest_distinct, _weighted_hartigan
+
+    points = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0]])
+    weights = np.array([1.0, 2.0, 1.0, 3.0])
+    # Two seeds on one point leave cluster 2 empty in the first partition.
+    labels = np.array([[0, 0, 1, 1], [0, 0, 1, 2]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, costs = _weighted_hartigan(points, weights, labels, 3, max_passes=10)
+    assert costs[0] == np.inf and np.isfinite(costs[1])
+    assert _lowest_distinct(costs, 2) == [1]
