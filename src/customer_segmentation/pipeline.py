@@ -878,9 +878,11 @@ def k_selection(
 
     The k-means criteria are computed on a seeded sample of ``sample_size`` customers (all of
     them when fewer), the silhouette on ``silhouette_sample_size`` of those; the Ward gaps come
-    from the tree of all customers. Each k's k-means search starts from the Ward cut at k plus
-    over-cluster-and-merge and ``n_init`` k-means++ starts. The range is clipped to the number
-    of distinct customers and of Ward leaves. See :mod:`customer_segmentation.quality`.
+    from the tree of all customers. Each k's k-means search starts from the Ward cut at k,
+    over-cluster-and-merge, ``n_init`` k-means++ and coarse micro-cluster starts, then from the
+    best partitions of the neighbouring k (:func:`kmeans.fit_best_kmeans_range`). The range is
+    clipped to the number of distinct customers and of Ward leaves. See
+    :mod:`customer_segmentation.quality`.
 
     A Spark DataFrame above ``spark_collect_max_rows`` rows is first thinned on Spark by a
     seeded Bernoulli sample (~1.2 x ``sample_size`` rows) so that only the sample reaches the

@@ -364,7 +364,8 @@ def k_selection_table(
         Rows used for the silhouette (quadratic cost); all when ``X`` is smaller.
     n_init, n_merge_init, max_iter : int
         Plain k-means++ starts, over-cluster-and-merge starts and Lloyd iterations of each
-        search (see :func:`customer_segmentation.kmeans.fit_best_kmeans`).
+        k's search; the searches of all k run together, each helped by coarse starts and its
+        neighbours' partitions (see :func:`customer_segmentation.kmeans.fit_best_kmeans_range`).
     init_center_sets : mapping of int to ndarray of shape (k, p), optional
         Extra start per ``k`` (the Ward cut at ``k`` is a good one).
     features : sequence of str, optional
