@@ -1049,10 +1049,11 @@ def _coarse_starts(
         weights, points = cluster_means(X, fine.labels_.astype(np.int64), n_micro)
         present = weights > 0
         weights, points = weights[present].astype(np.float64), points[present]
+        pairwise = squared_distances(points, points)  # the same for every k: computed once
         for k in ks:
             if not 1 < k < points.shape[0]:
                 continue
-            labels = _weighted_seed_labels(points, weights, k, n_starts, rng)
+            labels = _weighted_seed_labels(pairwise, weights, k, n_starts, rng)
             labels, costs = _weighted_hartigan(points, weights, labels, k, max_passes=max_iter)
             for row in _lowest_distinct(costs, n_keep):
                 _, centers = cluster_means(points, labels[row], k, sample_weight=weights)
@@ -1061,16 +1062,17 @@ def _coarse_starts(
 
 
 def _weighted_seed_labels(
-    points: np.ndarray, weights: np.ndarray, k: int, n_starts: int, rng: np.random.Generator
+    pairwise: np.ndarray, weights: np.ndarray, k: int, n_starts: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``n_starts`` weighted k-means++ seedings of ``points`` at once; each point's nearest seed.
+    """``n_starts`` weighted k-means++ seedings at once; each point's nearest seed.
+
+    ``pairwise`` holds the squared distances between the points (symmetric, n x n).
 
     Returns labels of shape (n_starts, n_points): the index of the nearest of the ``k`` seeds
     (lowest on ties). A cluster is empty only when two seeds coincide; such a partition is
     left out by :func:`_weighted_hartigan`'s cost.
     """
-    n_points = points.shape[0]
-    pairwise = squared_distances(points, points)
+    n_points = pairwise.shape[0]
     seeds = np.empty((n_starts, k), dtype=np.int64)
     seeds[:, 0] = rng.choice(n_points, size=n_starts, p=weights / weights.sum())
     nearest = pairwise[seeds[:, 0]]

@@ -417,7 +417,8 @@ def test_weighted_hartigan_ends_where_no_single_move_helps():
     points = rng.normal(size=(12, 3))
     weights = rng.integers(1, 20, size=12).astype(float)
     k = 3
-    labels = _weighted_seed_labels(points, weights, k, 40, np.random.default_rng(0))
+    pairwise = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    labels = _weighted_seed_labels(pairwise, weights, k, 40, np.random.default_rng(0))
     assert labels.shape == (40, 12)
     assert all(len(np.unique(row)) == k for row in labels)  # each seed keeps its own point
     refined, costs = _weighted_hartigan(points, weights, labels, k, max_passes=100)
