@@ -21,16 +21,6 @@ QUICK_SETTINGS = {"stability": {"n_resamples": 3}, "evidence": {"n_resamples": 1
 _BUILDING = {"build", "run"}
 
 
-def _merge(base: dict, override: dict) -> dict:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def with_quick_settings(args: list[str]) -> list[str]:
     """``args`` with QUICK_SETTINGS under ``segmentation_settings`` in ``--vars`` (added when
     missing); the test's own settings, nested or as flat vars (``stability_n_resamples``),
@@ -44,15 +34,18 @@ def with_quick_settings(args: list[str]) -> list[str]:
     else:
         args += ["--vars", "{}"]
         index, variables = len(args) - 1, {}
-    quick = {
-        group: {
-            name: value
-            for name, value in values.items()
-            if f"{group}_{name}" not in variables  # the setting's flat var, still read
-        }
-        for group, values in QUICK_SETTINGS.items()
-    }
     own = variables.get("segmentation_settings") or {}
-    variables["segmentation_settings"] = _merge(quick, own)
+    if not isinstance(own, dict):
+        return args  # a test of a malformed var: left as it is
+    merged = dict(own)
+    for group, values in QUICK_SETTINGS.items():
+        if not isinstance(merged.get(group, {}), dict):
+            continue
+        group_values = dict(merged.get(group, {}))
+        for name, value in values.items():
+            if f"{group}_{name}" not in variables:  # the setting's flat var, still read
+                group_values.setdefault(name, value)
+        merged[group] = group_values
+    variables["segmentation_settings"] = merged
     args[index] = json.dumps(variables)
     return args
