@@ -1110,38 +1110,60 @@ def _weighted_hartigan(
         ],
         axis=-1,
     ).reshape(n_starts, k, -1)
+    # The partitions are independent: one that a whole pass left unchanged is at its fixed
+    # point, so later passes work on the others only (the same moves, less arithmetic).
+    active = batch
     for _ in range(max_passes):
-        moved = False
-        for i in range(n_points):
-            w, p = weights[i], points[i]
-            with np.errstate(divide="ignore", invalid="ignore"):  # an empty cluster: NaN
-                diff = sums / totals[..., None] - p
-            dist = np.einsum("bkf,bkf->bk", diff, diff)
-            own = labels[:, i]
-            own_total = totals[batch, own]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                remove = np.where(
-                    own_total > w, w * own_total / (own_total - w) * dist[batch, own], -np.inf
-                )
-            add = w * totals / (totals + w) * dist
-            add[batch, own] = np.inf
-            target = add.argmin(axis=1)
-            move = remove - add[batch, target] > _MOVE_RTOL * np.maximum(remove, 0.0)
-            if move.any():
-                rows, src, dst = batch[move], own[move], target[move]
-                totals[rows, src] -= w
-                totals[rows, dst] += w
-                sums[rows, src] -= w * p
-                sums[rows, dst] += w * p
-                labels[rows, i] = dst
-                moved = True
-        if not moved:
+        if active.size == 0:
             break
+        part_labels, part_totals, part_sums = labels[active], totals[active], sums[active]
+        moved = _hartigan_pass(points, weights, part_labels, part_totals, part_sums)
+        labels[active], totals[active], sums[active] = part_labels, part_totals, part_sums
+        active = active[moved]
     with np.errstate(divide="ignore", invalid="ignore"):
         diff = (sums / totals[..., None])[batch[:, None], labels] - points
     costs = np.einsum("bnf,bnf->bn", diff, diff) @ weights
     costs[(totals <= 0).any(axis=1) | ~np.isfinite(costs)] = np.inf
     return labels, costs
+
+
+def _hartigan_pass(
+    points: np.ndarray,
+    weights: np.ndarray,
+    labels: np.ndarray,
+    totals: np.ndarray,
+    sums: np.ndarray,
+) -> np.ndarray:
+    """One pass of :func:`_weighted_hartigan`'s moves over every point, in place: ``labels``
+    (partitions x points), each cluster's total weight ``totals`` and weighted sums ``sums``.
+
+    Returns whether each partition moved a point."""
+    batch = np.arange(labels.shape[0])
+    moved = np.zeros(labels.shape[0], dtype=bool)
+    for i in range(points.shape[0]):
+        w, p = weights[i], points[i]
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty cluster: NaN
+            diff = sums / totals[..., None] - p
+        dist = np.einsum("bkf,bkf->bk", diff, diff)
+        own = labels[:, i]
+        own_total = totals[batch, own]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            remove = np.where(
+                own_total > w, w * own_total / (own_total - w) * dist[batch, own], -np.inf
+            )
+        add = w * totals / (totals + w) * dist
+        add[batch, own] = np.inf
+        target = add.argmin(axis=1)
+        move = remove - add[batch, target] > _MOVE_RTOL * np.maximum(remove, 0.0)
+        if move.any():
+            rows, src, dst = batch[move], own[move], target[move]
+            totals[rows, src] -= w
+            totals[rows, dst] += w
+            sums[rows, src] -= w * p
+            sums[rows, dst] += w * p
+            labels[rows, i] = dst
+            moved |= move
+    return moved
 
 
 def _lowest_distinct(costs: np.ndarray, n_keep: int) -> list[int]:

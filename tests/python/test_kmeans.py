@@ -435,6 +435,41 @@ def test_weighted_hartigan_ends_where_no_single_move_helps():
     assert np.all(costs <= np.array(start_costs) * (1 + 1e-12))
 
 
+def test_weighted_hartigan_partitions_are_independent_of_the_batch():
+    """Partitions that stop moving leave the batch early; each one must still end exactly
+    where it ends when it is refined alone (the same moves, in the same order)."""
+    from customer_segmentation.kmeans import _weighted_hartigan, _weighted_seed_labels
+
+    rng = np.random.default_rng(11)
+    points = rng.normal(size=(30, 4))
+    weights = rng.integers(1, 50, size=30).astype(float)
+    k = 5
+    pairwise = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=2)
+    labels = _weighted_seed_labels(pairwise, weights, k, 60, np.random.default_rng(5))
+    together, together_costs = _weighted_hartigan(points, weights, labels, k, max_passes=100)
+    passes = []
+    for row in range(labels.shape[0]):
+        alone, alone_cost = _weighted_hartigan(
+            points, weights, labels[row : row + 1], k, max_passes=100
+        )
+        np.testing.assert_array_equal(together[row], alone[0])
+        # the final weighted sum is one matrix product for the batch: equal to rounding
+        assert together_costs[row] == pytest.approx(alone_cost[0], rel=1e-13)
+        passes.append(min(_passes_to_converge(points, weights, labels[row : row + 1], k), 100))
+    assert len(set(passes)) > 1  # the batch holds partitions that converge at different passes
+
+
+def _passes_to_converge(points, weights, labels, k):
+    from customer_segmentation.kmeans import _weighted_hartigan
+
+    for n_passes in range(1, 101):
+        once, _ = _weighted_hartigan(points, weights, labels, k, max_passes=n_passes)
+        again, _ = _weighted_hartigan(points, weights, labels, k, max_passes=n_passes + 1)
+        if np.array_equal(once, again):
+            return n_passes
+    return 101
+
+
 def test_coarse_starts_are_drawn_from_random_state_alone():
     from customer_segmentation.kmeans import _coarse_starts
 
