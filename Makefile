@@ -124,11 +124,13 @@ build: setup
 # Every test: style first (ruff, seconds; sqlfluff, about a minute), then pytest (package unit
 # tests, dbt builds and dbt tests, bad inputs, publishing, report in Chromium, BI
 # connectivity, semantic layer). The suite is mostly dbt builds, each on one core: two pytest
-# workers (one test file each at a time, so a file's shared builds stay in one worker) take
-# ~4.5 min instead of ~7 on 2 cores. PYTEST_WORKERS=0 runs it in one process.
+# workers (one test file each at a time, so a file's shared builds stay in one worker; the
+# slowest files first, in the order of SLOWEST_FILES in tests/python/conftest.py, instead of
+# xdist's order by number of tests) share the work on 2 cores. PYTEST_WORKERS=0 runs it in
+# one process.
 PYTEST_WORKERS ?= 2
 test: setup-dev lint
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 $(DATABASE):
 	DBT_DUCKDB_PATH=$(DATABASE) $(MAKE) build
