@@ -23,10 +23,10 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 #: two workers, 2026-12-02: about 500, 490, 340, 210, 190, 160, 150, 120, 100, then 50 or
 #: less). `make test` runs pytest-xdist with --dist loadfile --no-loadscope-reorder, which hands
 #: whole files to the workers in collection order, so the long files start first and the short
-#: ones fill in at the end. By default xdist orders files by their number of tests, which put
-#: the few-test but long history and rename files last, onto one worker: that worker's dbt
-#: commands took 1,170 s against the other's 840. A file missing here runs after these, in the
-#: usual order; the list only affects the time, never which tests run.
+#: ones fill in at the end. By default xdist orders files by their number of tests, which can
+#: leave a long file with few tests (history, renames) to the end, on one worker: in one such
+#: run one worker's dbt commands took 1,170 s against the other's 840. A file missing here runs
+#: after these, in the usual order; the list only affects the time, never which tests run.
 SLOWEST_FILES = [
     "test_input_contract.py",
     "test_segment_history.py",
