@@ -8,6 +8,7 @@ from customer_segmentation.tables import (
     fetch_matrix,
     parse_int,
     read_feature_names,
+    stack_columns,
 )
 
 
@@ -54,3 +55,17 @@ def test_fetch_matrix_sorts_by_key_for_pandas_and_duckdb():
 def test_fetch_matrix_names_missing_columns():
     with pytest.raises(KeyError, match="nope"):
         fetch_matrix(pd.DataFrame({"customer_id": [1]}), ["nope"], "customer_id")
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 4095, 4096, 4097, 10_001])
+def test_stack_columns_equals_column_stack_across_block_edges(n_rows):
+    rng = np.random.default_rng(n_rows)
+    columns = [rng.normal(size=n_rows), rng.integers(0, 9, size=n_rows), rng.random(n_rows)]
+    X = stack_columns(columns)
+    assert X.shape == (n_rows, 3) and X.dtype == np.float64 and X.flags.c_contiguous
+    np.testing.assert_array_equal(X, np.column_stack(columns).astype(np.float64))
+
+
+def test_stack_columns_rejects_columns_of_different_lengths():
+    with pytest.raises(ValueError, match="columns of different shapes"):
+        stack_columns([np.zeros(3), np.zeros(4)])
