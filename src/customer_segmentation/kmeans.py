@@ -70,6 +70,7 @@ from customer_segmentation._numeric import (
     count_distinct_rows,
     lloyd,
     nearest_center,
+    nearest_center_columns,
     squared_distances,
 )
 from customer_segmentation._validation import check_count, check_matrix
@@ -239,6 +240,36 @@ def assign_nearest(X, centers, *, return_distance: bool = False):
     centers = _validate_centers(centers, X.shape[1])
     nearest = nearest_center(X, centers)
     return (nearest.labels, nearest.squared_distances) if return_distance else nearest.labels
+
+
+def assign_nearest_columns(columns, centers):
+    """:func:`assign_nearest` with ``return_distance=True``, rows given column by column.
+
+    Parameters
+    ----------
+    columns : sequence of array-like of shape (n_samples,)
+        Feature ``f`` of every row in ``columns[f]``, as a table's columns arrive from DuckDB.
+    centers : array-like of shape (n_clusters, len(columns))
+
+    Returns
+    -------
+    labels : ndarray of shape (n_samples,), dtype int64
+    squared_distances : ndarray of shape (n_samples,), float64
+        Bit for bit those of ``assign_nearest(np.column_stack(columns), centers,
+        return_distance=True)``, computed without the row-major copy of the data.
+    """
+    arrays = [np.ascontiguousarray(column, dtype=np.float64) for column in columns]
+    if not arrays:
+        raise ValueError("X must have at least one feature column, got 0")
+    shapes = {array.shape for array in arrays}
+    if len(shapes) > 1 or arrays[0].ndim != 1:
+        raise ValueError(f"columns must be 1-D and of equal length, got shapes {sorted(shapes)}")
+    for position, array in enumerate(arrays):
+        if not np.isfinite(array).all():
+            raise ValueError(f"X contains non-finite values (column {position})")
+    centers = _validate_centers(centers, len(arrays))
+    nearest = nearest_center_columns(arrays, centers)
+    return nearest.labels, nearest.squared_distances
 
 
 def within_cluster_sum_of_squares(X, labels, centers) -> float:

@@ -33,6 +33,7 @@ from customer_segmentation.tables import (
     fetch_matrix,
     is_spark_frame,
     like_input,
+    stack_columns,
     to_pandas,
 )
 
@@ -713,17 +714,19 @@ def kmeans_assignments(
     started = time.perf_counter()
     order = customer_order_column(features_table)
     fetched = fetch_columns(features_table, ["customer_id", *features], order)
-    X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
     segment_ids, centers = fetch_matrix(
         fit_table, [CENTER_PREFIX + f for f in features], "kmeans_segment_id"
     )
     # Ids need not be 1..k: a refit keeps the ids of the segments it continues.
     segment_ids = np.asarray(segment_ids, dtype=np.int64)
-    labels, squared_distances = kmeans.assign_nearest(X, centers, return_distance=True)
+    # Column by column: no (customers x features) copy of the data is made.
+    labels, squared_distances = kmeans.assign_nearest_columns(
+        [fetched[f] for f in features], centers
+    )
     distances = np.sqrt(squared_distances)
     _log(
         "kmeans_assignments",
-        f"{X.shape[0]:,} customers assigned in {time.perf_counter() - started:.2f}s",
+        f"{len(labels):,} customers assigned in {time.perf_counter() - started:.2f}s",
     )
     frame = pd.DataFrame(
         {
@@ -999,7 +1002,7 @@ def _duckdb_rows(
     ).fetchnumpy()
     if len(fetched[columns[0]]) != len(positions):
         raise ValueError(f"sampled {len(fetched[columns[0]])} rows, expected {len(positions)}")
-    return np.column_stack([np.asarray(fetched[c], dtype=np.float64) for c in columns])
+    return stack_columns([fetched[c] for c in columns])
 
 
 def _with_k_selection_columns(
@@ -1135,5 +1138,5 @@ def _stability_input_spark(
     )
     sampled = _spark_sample(joined, sample_size, random_state, count_rows(features_table))
     fetched = fetch_columns(sampled, [*features, "kmeans_segment_id"], order)
-    X = np.column_stack([np.asarray(fetched[f], dtype=np.float64) for f in features])
+    X = stack_columns([fetched[f] for f in features])
     return X, np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)

@@ -11,6 +11,7 @@ import pytest
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
+from customer_segmentation._numeric import EXACT_BLOCK_ROWS
 from customer_segmentation.kmeans import (
     STRATEGY_FULL,
     STRATEGY_SAMPLE,
@@ -18,6 +19,7 @@ from customer_segmentation.kmeans import (
     _hartigan_refine,
     _ward_merge_centers,
     assign_nearest,
+    assign_nearest_columns,
     canonical_relabel,
     fit_best_kmeans,
     fit_best_kmeans_range,
@@ -494,3 +496,28 @@ def test_coarse_partitions_with_an_empty_cluster_are_never_kept():
         _, costs = _weighted_hartigan(points, weights, labels, 3, max_passes=10)
     assert costs[0] == np.inf and np.isfinite(costs[1])
     assert _lowest_distinct(costs, 2) == [1]
+
+
+@pytest.mark.parametrize(
+    "n_rows", [1, EXACT_BLOCK_ROWS - 1, EXACT_BLOCK_ROWS + 1, 3 * EXACT_BLOCK_ROWS]
+)
+def test_assign_nearest_columns_is_bit_for_bit_assign_nearest(n_rows):
+    rng = np.random.default_rng(n_rows)
+    X = rng.normal(size=(n_rows, 5))
+    X[: n_rows // 3, 2:] = 0.0  # one-hot-like columns make exact ties between centres
+    centers = rng.normal(size=(4, 5))
+    centers[1] = centers[0]  # two identical centres: the lower index must win on both paths
+    expected_labels, expected_distances = assign_nearest(X, centers, return_distance=True)
+    labels, distances = assign_nearest_columns(list(X.T.copy()), centers)
+    np.testing.assert_array_equal(labels, expected_labels)
+    assert distances.tobytes() == expected_distances.tobytes()
+    assert not np.any(labels == 1)
+
+
+def test_assign_nearest_columns_names_bad_input():
+    with pytest.raises(ValueError, match=r"non-finite values \(column 1\)"):
+        assign_nearest_columns([np.zeros(3), np.array([0.0, np.nan, 1.0])], np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="equal length"):
+        assign_nearest_columns([np.zeros(3), np.zeros(4)], np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"shape \(n_clusters >= 1, 2\)"):
+        assign_nearest_columns([np.zeros(3), np.zeros(3)], np.zeros((2, 3)))
