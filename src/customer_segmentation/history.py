@@ -589,12 +589,30 @@ def top_deviations(
 
     Returns the feature positions (n, n_top), largest absolute standardised deviation first
     (ties: the earlier feature), and the signed deviations (customer - centre) at them.
+
+    Every row is ranked on its own, so the rows are taken :data:`_DEVIATION_BLOCK_ROWS` at a
+    time: the temporaries (deviations, their absolute values, the sort order) are a block's,
+    not five more copies of the whole ``(n, p)`` matrix (about 1.1 GB each at 10 million
+    customers x 14 features).
     """
     Z = np.asarray(Z, dtype=np.float64)
-    deviation = Z - np.asarray(centers, dtype=np.float64)[np.asarray(labels_index)]
-    n_top = min(n_top, Z.shape[1])
-    order = np.argsort(-np.abs(deviation), axis=1, kind="stable")[:, :n_top]
-    return order, np.take_along_axis(deviation, order, axis=1)
+    centers = np.asarray(centers, dtype=np.float64)
+    labels_index = np.asarray(labels_index)
+    n_rows, n_features = Z.shape
+    n_top = min(n_top, n_features)
+    positions = np.empty((n_rows, n_top), dtype=np.int64)
+    deviations = np.empty((n_rows, n_top), dtype=np.float64)
+    for start in range(0, n_rows, _DEVIATION_BLOCK_ROWS):
+        stop = min(start + _DEVIATION_BLOCK_ROWS, n_rows)
+        deviation = Z[start:stop] - centers[labels_index[start:stop]]
+        order = np.argsort(-np.abs(deviation), axis=1, kind="stable")[:, :n_top]
+        positions[start:stop] = order
+        deviations[start:stop] = np.take_along_axis(deviation, order, axis=1)
+    return positions, deviations
+
+
+#: Rows ranked at a time by :func:`top_deviations`.
+_DEVIATION_BLOCK_ROWS = 65536
 
 
 def feature_in_words(

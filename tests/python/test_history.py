@@ -378,3 +378,18 @@ def test_model_drift_is_the_same_whatever_the_row_order():
     row = versioning.model_drift(shifted, segments, run).iloc[0]
     assert row["most_shifted_feature"] == "minutes_watched" and bool(row["refit_recommended"])
     assert row["refit_reason"].index("minutes_watched") < row["refit_reason"].index("channel_x")
+
+
+def test_top_deviations_in_blocks_equal_the_whole_matrix_at_once(monkeypatch):
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(50, 6))
+    Z[:10, 3:] = 0.0  # equal gaps: ties go to the earlier feature in every block
+    centers = rng.normal(size=(4, 6))
+    centers[:, 3:] = 0.0
+    labels = rng.integers(0, 4, size=50)
+    deviation = Z - centers[labels]
+    expected = np.argsort(-np.abs(deviation), axis=1, kind="stable")[:, :3]
+    monkeypatch.setattr(history, "_DEVIATION_BLOCK_ROWS", 7)  # 50 rows: 8 blocks, last short
+    positions, deviations = history.top_deviations(Z, centers, labels, n_top=3)
+    np.testing.assert_array_equal(positions, expected)
+    np.testing.assert_array_equal(deviations, np.take_along_axis(deviation, expected, axis=1))
