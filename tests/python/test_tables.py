@@ -5,6 +5,7 @@ import pytest
 
 from customer_segmentation.tables import (
     customer_order_column,
+    fetch_columns_unsorted,
     fetch_matrix,
     parse_int,
     read_feature_names,
@@ -69,3 +70,15 @@ def test_stack_columns_equals_column_stack_across_block_edges(n_rows):
 def test_stack_columns_rejects_columns_of_different_lengths():
     with pytest.raises(ValueError, match="columns of different shapes"):
         stack_columns([np.zeros(3), np.zeros(4)])
+
+
+def test_fetch_columns_unsorted_returns_every_row_aligned():
+    frame = pd.DataFrame({"customer_id": [3, 1, 2], "a": [30.0, 10.0, 20.0]})
+    relation = duckdb.connect().from_df(frame)
+    for table in (frame, relation):
+        fetched = fetch_columns_unsorted(table, ["customer_id", "a"])
+        assert sorted(zip(fetched["customer_id"].tolist(), fetched["a"].tolist(), strict=True)) == [
+            (1, 10.0),
+            (2, 20.0),
+            (3, 30.0),
+        ]
