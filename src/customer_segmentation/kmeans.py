@@ -6,7 +6,7 @@ the customer data with ``k = 8``, single k-means++ starts reach the best known p
 once in a thousand tries. :func:`fit_best_kmeans` makes the answer a property of the data
 rather than of the seed:
 
-1. **Search.** Run Lloyd's algorithm (scikit-learn ``KMeans``, ``n_init=1`` per start) from
+1. **Search.** Run Lloyd's algorithm (scikit-learn's, as ``KMeans(n_init=1)`` per start) from
 
    * every centre set the caller passes in ``init_center_sets`` (for example the centroids of
      a Ward hierarchical solution),
@@ -61,6 +61,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.extmath import row_norms
 from threadpoolctl import threadpool_limits
 
 from customer_segmentation._numeric import (
@@ -75,6 +76,14 @@ from customer_segmentation._numeric import (
 )
 from customer_segmentation._validation import check_count, check_matrix
 from customer_segmentation.ordering import segment_order
+
+try:  # scikit-learn's own k-means++ and Lloyd routines (private; see _LloydData)
+    from sklearn.cluster._kmeans import _kmeans_plusplus, _kmeans_single_lloyd
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    _SKLEARN_LLOYD = (_kmeans_plusplus, _kmeans_single_lloyd, _openmp_effective_n_threads)
+except ImportError:  # pragma: no cover - another scikit-learn layout: use KMeans itself
+    _SKLEARN_LLOYD = None
 
 __all__ = [
     "STRATEGY_FULL",
@@ -389,6 +398,7 @@ def _ward_merge_centers(centers: np.ndarray, weights: np.ndarray, n_clusters: in
 
 
 def _lloyd_sklearn(X, n_clusters, init, *, seed, max_iter, tol) -> KMeans:
+    """One scikit-learn ``KMeans`` run (``n_init=1``, Lloyd) from ``init`` on ``X``."""
     return KMeans(
         n_clusters=n_clusters,
         init=init,
@@ -398,6 +408,77 @@ def _lloyd_sklearn(X, n_clusters, init, *, seed, max_iter, tol) -> KMeans:
         random_state=seed,
         algorithm="lloyd",
     ).fit(X)
+
+
+@dataclass(frozen=True)
+class _LloydRun:
+    """The outcome of one :meth:`_LloydData.run`: what ``KMeans`` keeps as ``labels_``,
+    ``cluster_centers_`` and ``inertia_``."""
+
+    labels: np.ndarray
+    centers: np.ndarray
+    inertia: float
+
+
+class _LloydData:
+    """``X`` prepared once for many scikit-learn Lloyd runs, each as ``KMeans(n_init=1).fit(X)``.
+
+    ``KMeans.fit`` spends most of a small fit on checks and on what it derives from ``X``
+    again at every call: a C-ordered copy, the column means it subtracts, the rows' squared
+    norms, unit sample weights and the tolerance (``tol`` times the mean column variance). On
+    the 3,834 customers that is about a third of each fit, and the search runs hundreds of
+    fits on the same rows. Here these are computed once, with the same numpy operations on
+    the same C-ordered copy, and each :meth:`run` calls scikit-learn's own k-means++ and
+    Lloyd routines with them, so a run returns exactly what the estimator would (a test
+    compares them bit for bit). Those two routines are private to scikit-learn: when a
+    version lacks them, :meth:`run` falls back to the estimator itself.
+    """
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        if _SKLEARN_LLOYD is None:
+            return
+        centered = np.array(X, dtype=np.float64, order="C", copy=True)
+        self.mean_variance = np.mean(np.var(centered, axis=0))
+        self.mean = centered.mean(axis=0)
+        centered -= self.mean
+        self.centered = centered
+        self.squared_norms = row_norms(centered, squared=True)
+        self.sample_weight = np.ones(centered.shape[0], dtype=np.float64)
+
+    def run(self, n_clusters: int, init, *, seed: int, max_iter: int, tol: float) -> _LloydRun:
+        """Lloyd from ``init`` (``"k-means++"`` drawn with ``seed``, or an array of centres)."""
+        if _SKLEARN_LLOYD is None:
+            km = _lloyd_sklearn(self.X, n_clusters, init, seed=seed, max_iter=max_iter, tol=tol)
+            return _LloydRun(km.labels_, km.cluster_centers_, float(km.inertia_))
+        kmeans_plusplus, single_lloyd, effective_threads = _SKLEARN_LLOYD
+        if self.centered.shape[0] < n_clusters:
+            raise ValueError(
+                f"n_samples={self.centered.shape[0]} should be >= n_clusters={n_clusters}."
+            )
+        if isinstance(init, str):
+            centers, _ = kmeans_plusplus(
+                self.centered,
+                n_clusters,
+                random_state=np.random.RandomState(seed),
+                x_squared_norms=self.squared_norms,
+                sample_weight=self.sample_weight,
+            )
+        else:
+            centers = np.array(init, dtype=np.float64, order="C", copy=True)
+            if centers.shape != (n_clusters, self.centered.shape[1]):
+                raise ValueError(f"init has shape {centers.shape}, expected {n_clusters} rows")
+            centers -= self.mean
+        labels, inertia, centers, _ = single_lloyd(
+            self.centered,
+            self.sample_weight,
+            centers,
+            max_iter=max_iter,
+            verbose=False,
+            tol=self.mean_variance * tol if tol != 0 else 0,
+            n_threads=effective_threads(),
+        )
+        return _LloydRun(labels, centers + self.mean, float(inertia))
 
 
 def _hartigan_refine(X: np.ndarray, labels: np.ndarray, n_clusters: int, max_passes: int):
@@ -462,14 +543,14 @@ def _hartigan_refine(X: np.ndarray, labels: np.ndarray, n_clusters: int, max_pas
     return labels
 
 
-def _merge_init(X, n_clusters, n_fine, *, seed, max_iter, tol):
+def _merge_init(data: _LloydData, n_clusters, n_fine, *, seed, max_iter, tol):
     """Initial centres from over-clustering: ``n_fine`` clusters merged with Ward's rule."""
-    fine = _lloyd_sklearn(X, n_fine, "k-means++", seed=seed, max_iter=max_iter, tol=tol)
-    weights = np.bincount(fine.labels_, minlength=n_fine)
+    fine = data.run(n_fine, "k-means++", seed=seed, max_iter=max_iter, tol=tol)
+    weights = np.bincount(fine.labels, minlength=n_fine)
     present = weights > 0
     if present.sum() < n_clusters:  # degenerate fine level: fall back to k-means++
         return "k-means++"
-    return _ward_merge_centers(fine.cluster_centers_[present], weights[present], n_clusters)
+    return _ward_merge_centers(fine.centers[present], weights[present], n_clusters)
 
 
 @dataclass(frozen=True)
@@ -519,12 +600,12 @@ def _multistart(
 
     best: list[_Start] = []
     inertias: list[float] = []
+    data = _LloydData(X)
     for index, (kind, init, seed) in enumerate(inits):
         if kind == "merge":
-            init = _merge_init(X, n_clusters, n_fine, seed=seed, max_iter=max_iter, tol=tol)
-        km = _lloyd_sklearn(X, n_clusters, init, seed=seed, max_iter=max_iter, tol=tol)
-        labels = km.labels_.astype(np.int64)
-        del km
+            init = _merge_init(data, n_clusters, n_fine, seed=seed, max_iter=max_iter, tol=tol)
+        labels = data.run(n_clusters, init, seed=seed, max_iter=max_iter, tol=tol).labels
+        labels = labels.astype(np.int64)
         if np.bincount(labels, minlength=n_clusters).min() == 0:
             continue  # scikit-learn relocates empty clusters, so this is only a safeguard
         labels = _hartigan_refine(X, labels, n_clusters, max_passes=max_iter)
@@ -797,13 +878,15 @@ def _refine_on_all_rows(
     """
     n_clusters = candidates[0].centers.shape[0]
     refined = None
+    data = _LloydData(X)
     for candidate in candidates:
-        full = _lloyd_sklearn(X, n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0)
-        if refined is None or full.inertia_ < refined.inertia_ * (1 - INERTIA_RTOL):
+        full = data.run(n_clusters, candidate.centers, seed=0, max_iter=max_iter, tol=0.0)
+        if refined is None or full.inertia < refined.inertia * (1 - INERTIA_RTOL):
             refined = full
         del full
-    labels = _hartigan_refine(X, refined.labels_, n_clusters, max_passes=max_iter)
-    return refined.cluster_centers_, labels.astype(np.int64, copy=False)
+    del data
+    labels = _hartigan_refine(X, refined.labels, n_clusters, max_passes=max_iter)
+    return refined.centers, labels.astype(np.int64, copy=False)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1076,8 +1159,8 @@ def _coarse_starts(
             continue
         rng = np.random.default_rng(np.random.SeedSequence([random_state, 0xC0A5, level]))
         seed = int(rng.integers(2**31 - 1))
-        fine = _lloyd_sklearn(X, n_micro, "k-means++", seed=seed, max_iter=max_iter, tol=1e-6)
-        weights, points = cluster_means(X, fine.labels_.astype(np.int64), n_micro)
+        fine = _LloydData(X).run(n_micro, "k-means++", seed=seed, max_iter=max_iter, tol=1e-6)
+        weights, points = cluster_means(X, fine.labels.astype(np.int64), n_micro)
         present = weights > 0
         weights, points = weights[present].astype(np.float64), points[present]
         pairwise = squared_distances(points, points)  # the same for every k: computed once

@@ -521,3 +521,40 @@ def test_assign_nearest_columns_names_bad_input():
         assign_nearest_columns([np.zeros(3), np.zeros(4)], np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"shape \(n_clusters >= 1, 2\)"):
         assign_nearest_columns([np.zeros(3), np.zeros(3)], np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("source", ["seed", "blobs", "wide blobs"])
+def test_prepared_lloyd_runs_are_bit_for_bit_scikit_learn_kmeans(source):
+    """_LloydData runs scikit-learn's k-means++ and Lloyd on inputs prepared once; every run
+    must equal a fresh KMeans(n_init=1).fit: labels, centres and inertia, to the last bit,
+    from k-means++ and from given centres, with the search's tolerance, a loose one and
+    tol = 0 (on the wide blobs, with variances near 1e6, a tolerance that is not scaled by the
+    variance, as KMeans scales it, stops at other centres)."""
+    from customer_segmentation.kmeans import _LloydData
+
+    X = _seed_matrix() if source == "seed" else _overlapping_blobs()
+    if source == "wide blobs":
+        X = X * 1000.0
+    # A Fortran-ordered view: KMeans copies it to C order first, and so must the prepared data.
+    data = _LloydData(np.asfortranarray(X))
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, seed, tol in [(2, 0, 1e-6), (8, 3, 1e-6), (8, 5, 1e-2), (8, 11, 0.0), (24, 7, 1e-6)]:
+            given = X[rng.choice(X.shape[0], k, replace=False)]
+            untouched = given.copy()
+            for init, init_seed in [("k-means++", seed), (given, 0)]:
+                expected = KMeans(
+                    n_clusters=k,
+                    init=init,
+                    n_init=1,
+                    max_iter=300,
+                    tol=tol,
+                    random_state=init_seed,
+                    algorithm="lloyd",
+                ).fit(np.asfortranarray(X))
+                run = data.run(k, init, seed=init_seed, max_iter=300, tol=tol)
+                assert np.array_equal(run.labels, expected.labels_)
+                assert np.array_equal(run.centers, expected.cluster_centers_)
+                assert run.inertia == expected.inertia_
+            assert np.array_equal(given, untouched)  # the caller's centres are never changed
