@@ -38,6 +38,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from quick_settings import with_quick_settings
 
 from conftest import DBT, PROJECT_ROOT, SEED_CSV
 
@@ -112,6 +113,12 @@ def write_months(tmp: Path) -> dict[str, Path]:
 
 def _vars(**values) -> list[str]:
     return ["--vars", json.dumps({"customer_columns": {"customer_id": "account_id"}, **values})]
+
+
+def _quick_build(**values) -> list[str]:
+    """A `dbt build` command with these vars and the suite's fewer resamples (quick_settings.py:
+    the timeline's builds run with them too, and no test here reads the statistics)."""
+    return [DBT, *with_quick_settings(["build", *_vars(**values)])]
 
 
 def _env(work: Path) -> dict[str, str]:
@@ -446,11 +453,7 @@ def test_kept_tables_survive_kill_9_mid_build_and_only_an_explicit_drop_clears_t
     log = tmp_path / "logs" / "dbt.log"
     january = str(timeline["files"]["january"])
     build = subprocess.Popen(
-        [
-            DBT,
-            "build",
-            *_vars(customers_path=january, snapshot_date="2026-06-30", segmentation_mode="fit"),
-        ],
+        _quick_build(customers_path=january, snapshot_date="2026-06-30", segmentation_mode="fit"),
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -473,7 +476,7 @@ def test_kept_tables_survive_kill_9_mid_build_and_only_an_explicit_drop_clears_t
         assert before[name] <= after_kill[name], f"kill -9 lost rows of {name}"
 
     rebuilt = subprocess.run(
-        [DBT, "build", *_vars(customers_path=january, snapshot_date="2026-06-30")],
+        _quick_build(customers_path=january, snapshot_date="2026-06-30"),
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -496,13 +499,9 @@ def test_kept_tables_survive_kill_9_mid_build_and_only_an_explicit_drop_clears_t
     assert versions[0] == versions[1] and complete == 0
 
     dropped = subprocess.run(
-        [
-            DBT,
-            "build",
-            *_vars(
-                customers_path=january, snapshot_date="2026-07-31", drop_segmentation_history=True
-            ),
-        ],
+        _quick_build(
+            customers_path=january, snapshot_date="2026-07-31", drop_segmentation_history=True
+        ),
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
