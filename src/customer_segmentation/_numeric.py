@@ -9,7 +9,8 @@ One implementation of each:
   distance) or fast (float32 matrix products, for micro-clusters that need no exact boundary);
 * :func:`cluster_sums` / :func:`cluster_means` -- per-cluster (weighted) sizes and sums;
 * :func:`lloyd` -- Lloyd's iterations from given centres (or labels);
-* :func:`count_distinct_rows` -- how many distinct rows a matrix has.
+* :func:`count_distinct_rows` -- how many distinct rows a matrix has;
+* :func:`limit_threads` -- a cap on the BLAS / OpenMP thread pools for a block of code.
 
 Everything here is deterministic: no random numbers, and results do not depend on the number
 of threads. Inputs are assumed validated (finite float64 matrices of matching widths).
@@ -17,12 +18,13 @@ of threads. Inputs are assumed validated (finite float64 matrices of matching wi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 __all__ = [
     "LloydResult",
@@ -30,6 +32,7 @@ __all__ = [
     "cluster_means",
     "cluster_sums",
     "count_distinct_rows",
+    "limit_threads",
     "lloyd",
     "nearest_center",
     "squared_distances",
@@ -78,6 +81,28 @@ def squared_distances_columns(columns: Sequence[np.ndarray], centers: np.ndarray
             np.multiply(tmp, tmp, out=tmp)
             row += tmp
     return dist
+
+
+@functools.cache
+def _threadpool_controller() -> ThreadpoolController:
+    """The process's BLAS and OpenMP libraries, inspected once.
+
+    ``threadpoolctl.threadpool_limits`` inspects every loaded library again at each call
+    (6-9 ms here), and the k-means searches set a limit around every start set: 20 times in
+    int_segment_stability, 32 in int_k_selection. A library loaded later would not be
+    seen, so scikit-learn's OpenMP runtime (the pool the searches limit) is loaded first;
+    numpy's BLAS is loaded with numpy.
+    """
+    import sklearn.cluster  # noqa: F401, PLC0415 -- loads scikit-learn's OpenMP runtime
+
+    return ThreadpoolController()
+
+
+def limit_threads(limits: int | None, user_api: str | None = None):
+    """Context manager: at most ``limits`` threads in the ``user_api`` pools (``"blas"``,
+    ``"openmp"``, or ``None`` for both) while it is open, as ``threadpool_limits`` does;
+    ``limits=None`` changes nothing."""
+    return _threadpool_controller().limit(limits=limits, user_api=user_api)
 
 
 @dataclass(frozen=True)
@@ -167,7 +192,7 @@ def _nearest_float32(X: np.ndarray, centers: np.ndarray, n_threads: int) -> Near
 
     # Single-threaded BLAS: the Python threads share the blocks (NumPy releases the GIL in
     # the product and the argmin), and every block is computed the same way.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_threads(1, "blas"):
         _run_in_blocks(n_rows, FAST_BLOCK_ROWS, work, n_threads)
     return NearestCenters(labels, None, None)
 

@@ -30,9 +30,8 @@ import fastcluster
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist, squareform
-from threadpoolctl import threadpool_limits
 
-from customer_segmentation._numeric import cluster_sums, lloyd, nearest_center
+from customer_segmentation._numeric import cluster_sums, limit_threads, lloyd, nearest_center
 from customer_segmentation._validation import check_count, check_matrix
 
 __all__ = [
@@ -494,7 +493,7 @@ def _micro_cluster_centers(
     else:
         init_idx = np.arange(points.shape[0])
     # Single-threaded: OpenMP busy-waiting makes this small call slower with threads.
-    with threadpool_limits(limits=1):
+    with limit_threads(1):
         init, _ = kmeans_plusplus(
             points[init_idx],
             n_clusters,
@@ -636,7 +635,7 @@ def nearest_micro_cluster(
 
     # Single-threaded BLAS, as in nearest_center: the Python threads share the blocks.
     starts = range(0, n_rows, _GROUP_BLOCK_ROWS)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with limit_threads(1, "blas"):
         if n_threads <= 1 or len(starts) <= 1:
             for start in starts:
                 work(start, min(start + _GROUP_BLOCK_ROWS, n_rows))

@@ -62,13 +62,13 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import row_norms
-from threadpoolctl import threadpool_limits
 
 from customer_segmentation._numeric import (
     EXACT_BLOCK_ROWS,
     cluster_means,
     cluster_sums,
     count_distinct_rows,
+    limit_threads,
     lloyd,
     nearest_center,
     nearest_center_columns,
@@ -750,7 +750,7 @@ def _search(
     with warnings.catch_warnings():
         # k-means++ on data with few distinct rows may warn about duplicate centres.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with threadpool_limits(limits=options.search_threads, user_api="openmp"):
+        with limit_threads(options.search_threads, "openmp"):
             best, inertias = _multistart(
                 X_search,
                 n_clusters,
@@ -1084,7 +1084,7 @@ def _try_starts(
         return False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        with threadpool_limits(limits=1, user_api="openmp"):
+        with limit_threads(1, "openmp"):
             best, inertias = _multistart(
                 X,
                 k,

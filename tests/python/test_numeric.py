@@ -128,3 +128,36 @@ def test_count_distinct_rows():
     assert _numeric.count_distinct_rows(many, enough=8) >= 8
     few = np.repeat(np.arange(5.0)[:, None], 30_000, axis=0)
     assert _numeric.count_distinct_rows(few, enough=8) == 5
+
+
+def test_limit_threads_caps_the_openmp_pool_of_scikit_learn_and_restores_it():
+    """limit_threads inspects the libraries once; the OpenMP runtime the k-means searches
+    limit must be among them, capped inside the block and back to its setting after it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def openmp_threads():
+        return {info["num_threads"] for info in threadpool_info() if info["user_api"] == "openmp"}
+
+    with threadpool_limits(limits=2, user_api="openmp"):
+        assert openmp_threads() == {2}
+        with _numeric.limit_threads(1, "openmp"):
+            assert openmp_threads() == {1}
+        assert openmp_threads() == {2}
+        with _numeric.limit_threads(None, "openmp"):
+            assert openmp_threads() == {2}
+
+
+def test_limit_threads_sees_openmp_even_when_first_used_before_scikit_learn_is_imported():
+    """In a fresh interpreter that has imported only _numeric, the first limit_threads call
+    still finds scikit-learn's OpenMP runtime (it is loaded before the one inspection)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from customer_segmentation import _numeric\n"
+        "with _numeric.limit_threads(1, 'blas'):\n"
+        "    pass\n"
+        "print(sorted({c.user_api for c in _numeric._threadpool_controller().lib_controllers}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "openmp" in out.stdout, out.stdout + out.stderr
