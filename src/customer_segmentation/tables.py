@@ -119,7 +119,8 @@ def fetch_columns_unsorted(table: object, columns: Sequence[str]) -> dict[str, n
     """:func:`fetch_columns` without the sort: rows in whatever order the table yields them.
 
     Only for per-row work whose every output row depends on its input row alone (labelling
-    customers with fixed centres), where the order cannot change a value. At 10 million
+    customers with fixed centres), where the order cannot change a value, or for a caller
+    that puts the rows in order itself (by a permutation of a key fetched with them). At 10 million
     customers a fetch of 16 columns sorted by ``customer_id`` took 6.2 s and peaked at
     4.36 GiB, unsorted 1.1 s and 3.08 GiB.
     """

@@ -393,3 +393,55 @@ def test_top_deviations_in_blocks_equal_the_whole_matrix_at_once(monkeypatch):
     positions, deviations = history.top_deviations(Z, centers, labels, n_top=3)
     np.testing.assert_array_equal(positions, expected)
     np.testing.assert_array_equal(deviations, np.take_along_axis(deviation, expected, axis=1))
+
+
+def test_feature_bins_and_drift_read_each_feature_in_customer_order_whatever_the_row_order():
+    """The means of the bins and of the drift are sums in customer order, whatever order the
+    table's rows come in (the features are fetched unsorted, one at a time, and put in order):
+    on values whose float sum depends on the order, two row orders give the same figures, and
+    those of the values sorted by customer_order."""
+    import duckdb
+
+    from customer_segmentation import versioning
+
+    rng = np.random.default_rng(16)  # a draw whose sum differs in all three orders below
+    n = 4000
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"K{rng.integers(10**9):09d}-{i}" for i in range(n)],
+            "customer_order": rng.permutation(n) + 1,
+            # Magnitudes from 1e-3 to 1e12: a float sum of these depends on the order of terms.
+            "minutes_watched": rng.choice([1e-3, 1.0, 1e6, 1e12], n) * rng.uniform(1, 2, n),
+            "clv": rng.normal(100.0, 30.0, n),
+        }
+    )
+    run = pd.DataFrame(
+        [
+            {
+                "mode": "fit",
+                "model_version": 1,
+                "previous_model_version": 0,
+                "next_model_version": 2,
+                "drift_psi_threshold": 0.25,
+            }
+        ]
+    )
+    features = ["minutes_watched", "clv"]
+    connection = duckdb.connect()
+    results = []
+    for name, rows in [("forward", frame), ("shuffled", frame.sample(frac=1.0, random_state=3))]:
+        connection.register(f"{name}_frame", rows)
+        connection.execute(f"create table {name} as select * from {name}_frame")
+        encoded = connection.table(name)
+        bins = versioning.feature_bins(encoded, run, features)
+        drift = versioning.feature_drift(encoded, bins, run.assign(mode="score"), features)
+        results.append((bins, drift))
+    pd.testing.assert_frame_equal(results[0][0], results[1][0])
+    pd.testing.assert_frame_equal(results[0][1], results[1][1])
+    in_order = frame.sort_values("customer_order")
+    means = results[0][0].groupby("feature_name", sort=False)["training_mean"].first()
+    assert means["minutes_watched"] == float(in_order["minutes_watched"].to_numpy().mean())
+    assert means["clv"] == float(in_order["clv"].to_numpy().mean())
+    # The order does matter for these values: in either table's row order the sum differs.
+    for rows in (frame, frame.sample(frac=1.0, random_state=3)):
+        assert float(rows["minutes_watched"].to_numpy().mean()) != means["minutes_watched"]
