@@ -32,6 +32,7 @@ from customer_segmentation.tables import (
     fetch_columns,
     fetch_columns_unsorted,
     fetch_matrix,
+    is_duckdb_relation,
     is_spark_frame,
     like_input,
     stack_columns,
@@ -975,17 +976,13 @@ def _k_selection_sample(
         source = _spark_sample(
             features_table, sample_size, random_state, count_rows(features_table)
         )
-    elif _is_duckdb_relation(source):
+    elif is_duckdb_relation(source):
         n = count_rows(source)
         rows = quality.seeded_sample_rows(n, sample_size, random_state)
         if rows.size < n:
             return _duckdb_rows(source, features, customer_order_column(source), rows)
     _, X = fetch_matrix(source, features, customer_order_column(source))
     return X[quality.seeded_sample_rows(X.shape[0], sample_size, random_state)]
-
-
-def _is_duckdb_relation(table: object) -> bool:
-    return hasattr(table, "query") and hasattr(table, "fetchnumpy")
 
 
 def _duckdb_rows(
@@ -1120,7 +1117,7 @@ def _stability_input(
     labels = np.asarray(fetched["kmeans_segment_id"], dtype=np.int64)
     order = customer_order_column(features_table)
     n = labels.shape[0]
-    if _is_duckdb_relation(features_table) and n > sample_size and count_rows(features_table) == n:
+    if is_duckdb_relation(features_table) and n > sample_size and count_rows(features_table) == n:
         rows = quality.seeded_sample_rows(n, sample_size, random_state)
         return _duckdb_rows(features_table, features, order, rows), labels
     _, X = fetch_matrix(features_table, features, order, key="customer_id")

@@ -34,6 +34,11 @@ def parse_int(value: object, name: str, *, minimum: int | None = None) -> int:
     return number
 
 
+def is_duckdb_relation(table: object) -> bool:
+    """True for a DuckDB relation (what ``dbt.ref`` returns on DuckDB)."""
+    return hasattr(table, "query") and hasattr(table, "fetchnumpy")
+
+
 def is_spark_frame(table: object) -> bool:
     """True for a pyspark DataFrame (classic or Spark Connect), without importing pyspark.
 

@@ -445,3 +445,65 @@ def test_feature_bins_and_drift_read_each_feature_in_customer_order_whatever_the
     # The order does matter for these values: in either table's row order the sum differs.
     for rows in (frame, frame.sample(frac=1.0, random_state=3)):
         assert float(rows["minutes_watched"].to_numpy().mean()) != means["minutes_watched"]
+
+
+def _deviation_tables(connection, n=300):
+    """Scaled features, a fit row per segment and assignments, as DuckDB tables."""
+    rng = np.random.default_rng(4)
+    features = ["minutes_watched", "clv", "channel_a"]
+    scaled = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in rng.permutation(n)],
+            "customer_order": np.arange(1, n + 1),
+            "minutes_watched": rng.normal(size=n),
+            "clv": rng.normal(size=n),
+            "channel_a": rng.integers(0, 2, n).astype(float),
+        }
+    )
+    fit = pd.DataFrame(
+        {
+            "kmeans_segment_id": [1, 2],
+            **{f"center_{f}": rng.normal(size=2) for f in features},
+        }
+    )
+    assignments = scaled[["customer_id"]].assign(kmeans_segment_id=rng.integers(1, 3, n))
+    # The tables' rows in other orders than the customers': the order must come from the data.
+    stored = [
+        ("scaled", scaled.sample(frac=1.0, random_state=2)),
+        ("fit", fit),
+        ("assignments", assignments.sample(frac=1.0, random_state=1)),
+    ]
+    for name, frame in stored:
+        connection.register(f"{name}_frame", frame)
+        connection.execute(f"create or replace table {name} as select * from {name}_frame")
+    return features, scaled, fit, assignments
+
+
+def test_customer_deviations_joined_in_duckdb_equal_the_frames_and_name_missing_customers():
+    """On DuckDB the features and segments are joined in DuckDB and fetched unsorted; every
+    customer's row must equal what the sorted frames give, and a customer without a segment
+    must stop the model with the counts instead of being dropped by the join."""
+    import duckdb
+
+    from customer_segmentation import versioning
+
+    connection = duckdb.connect()
+    features, scaled, fit, assignments = _deviation_tables(connection)
+    joined = versioning.customer_deviations(
+        connection.table("scaled"),
+        connection.table("fit"),
+        connection.table("assignments"),
+        features,
+    )
+    frames = versioning.customer_deviations(scaled, fit, assignments, features)
+    by_id = frames.set_index("customer_id").loc[joined["customer_id"]].reset_index()
+    pd.testing.assert_frame_equal(joined, by_id, check_dtype=False)
+    assert joined["customer_id"].tolist() == scaled["customer_id"].tolist()  # customer order
+    connection.execute("delete from assignments where customer_id = 'C0007'")
+    with pytest.raises(ValueError, match="300 customers have features, 299 a k-means segment"):
+        versioning.customer_deviations(
+            connection.table("scaled"),
+            connection.table("fit"),
+            connection.table("assignments"),
+            features,
+        )
