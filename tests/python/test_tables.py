@@ -53,6 +53,38 @@ def test_fetch_matrix_sorts_by_key_for_pandas_and_duckdb():
     np.testing.assert_array_equal(X_db, X)
 
 
+@pytest.mark.parametrize("order_type", ["bigint", "integer", "double"])
+def test_fetch_matrix_of_a_duckdb_table_in_another_row_order_equals_the_sorted_fetch(order_type):
+    """An integer order is fetched a column at a time, unsorted, and sorted in numpy; any
+    other order type in DuckDB. Either way: the rows of DuckDB's sort, text keys included."""
+    rng = np.random.default_rng(8)
+    n = 5000
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"id-{i:05d}" for i in rng.permutation(n)],
+            "customer_order": rng.permutation(n) + 1,
+            "x": rng.normal(size=n),
+            "flag": rng.integers(0, 2, n),
+        }
+    )
+    connection = duckdb.connect()
+    connection.register("frame", frame)
+    connection.execute(
+        f"create table customers as select customer_id, "
+        f"cast(customer_order as {order_type}) as customer_order, x, flag from frame"
+    )
+    relation = connection.table("customers")
+    keys, X = fetch_matrix(relation, ["x", "flag"], "customer_order", key="customer_id")
+    expected = frame.sort_values("customer_order")
+    assert keys.tolist() == expected["customer_id"].tolist()
+    np.testing.assert_array_equal(X, expected[["x", "flag"]].to_numpy(dtype=np.float64))
+    assert X.dtype == np.float64 and X.flags.c_contiguous
+    # The key as the order: the ids sorted, one column of them.
+    ids, only = fetch_matrix(relation, ["customer_order"], "customer_order")
+    assert ids.tolist() == sorted(frame["customer_order"].tolist())
+    assert only[:, 0].tolist() == [float(v) for v in ids]
+
+
 def test_fetch_matrix_names_missing_columns():
     with pytest.raises(KeyError, match="nope"):
         fetch_matrix(pd.DataFrame({"customer_id": [1]}), ["nope"], "customer_id")
