@@ -423,7 +423,7 @@ class _LloydRun:
 class _LloydData:
     """``X`` prepared once for many scikit-learn Lloyd runs, each as ``KMeans(n_init=1).fit(X)``.
 
-    ``KMeans.fit`` spends most of a small fit on checks and on what it derives from ``X``
+    ``KMeans.fit`` spends much of a small fit on checks and on what it derives from ``X``
     again at every call: a C-ordered copy, the column means it subtracts, the rows' squared
     norms, unit sample weights and the tolerance (``tol`` times the mean column variance). On
     the 3,834 customers that is about a third of each fit, and the search runs hundreds of

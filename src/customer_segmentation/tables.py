@@ -9,7 +9,7 @@ returns a Spark DataFrame on Spark. pyspark is never imported unless a Spark fra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -168,13 +168,12 @@ def fetch_matrix(
     ids of rows sorted by :data:`CUSTOMER_ORDER`.
 
     A DuckDB relation whose ``order_by`` is an integer column (:data:`CUSTOMER_ORDER`, a
-    segment or leaf id) is read one column at a time, unsorted, each with ``order_by``, and
-    put in order by a numpy argsort (computed once, reused while the rows come back in the
-    same order) straight into the matrix: the same rows in the same order as DuckDB's sort
-    (the key is unique), without the sort's buffers or all the fetched columns at once. At
-    10M customers x 14 features (the bench database, two runs each): sorted in DuckDB
-    5.7-6.4 s and 5.3 GiB peak; every column at once unsorted 1.9-2.1 s and 4.2 GiB; a column
-    at a time 3.1-3.2 s and 2.3 GiB.
+    segment or leaf id) is read one column at a time, unsorted, and put in order in numpy
+    (:func:`columns_in_order`) straight into the matrix: the same rows in the same order as
+    DuckDB's sort (the key is unique), without the sort's buffers or all the fetched columns
+    at once. At 10M customers x 14 features (the bench database, runs spread over an hour):
+    sorted in DuckDB 5.7-7.9 s and 5.3 GiB peak; every column at once unsorted 1.9-2.1 s and
+    4.2 GiB; a column at a time 3.1-4.9 s and 2.3 GiB.
 
     Returns
     -------
@@ -193,21 +192,35 @@ def _fetch_matrix_by_column(
     relation: object, columns: Sequence[str], order_by: str, key: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fetch_matrix` of a DuckDB relation with an integer ``order_by``, a column at a
-    time (each fetch with ``order_by``, so a scan in another row order is put right too)."""
-    order, in_order, X = None, None, None
-    for j, column in enumerate([key, *columns]):
+    time (:func:`columns_in_order`)."""
+    read = columns_in_order(relation, [key, *columns], order_by)
+    keys = next(read)
+    X = np.empty((keys.shape[0], len(columns)), dtype=np.float64)
+    for j, values in enumerate(read):
+        X[:, j] = values
+    return keys, X
+
+
+def columns_in_order(
+    relation: object, columns: Sequence[str], order_by: str
+) -> Iterator[np.ndarray]:
+    """Each of ``columns`` of a DuckDB relation in turn, rows sorted by the unique integer
+    column ``order_by``, without DuckDB's sort and with one column in memory at a time.
+
+    Each column is fetched unsorted together with ``order_by`` and put in order by a numpy
+    argsort, computed at the first column and reused while the rows come back in the same
+    order (compared at every column, so a scan in another order is still put right). The
+    rows are those of an ``order by``: the key is unique. The caller holds what it keeps.
+    """
+    order = in_order = None
+    for column in columns:
         fetched = fetch_columns_unsorted(relation, [order_by, column])
         if order is None or not np.array_equal(fetched[order_by], order):
             order = fetched[order_by]
             in_order = np.argsort(order, kind="stable")
         values = np.asarray(fetched[column])
         del fetched
-        if j == 0:
-            keys = values[in_order]
-            X = np.empty((keys.shape[0], len(columns)), dtype=np.float64)
-        else:
-            X[:, j - 1] = values[in_order]
-    return keys, X
+        yield values[in_order]
 
 
 #: DuckDB's integer types up to 64 bits (numpy int64 / uint64 columns when fetched).

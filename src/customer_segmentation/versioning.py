@@ -17,6 +17,7 @@ import pandas as pd
 from customer_segmentation import history, kmeans
 from customer_segmentation.settings import HistorySettings
 from customer_segmentation.tables import (
+    columns_in_order,
     count_rows,
     customer_order_column,
     fetch_columns,
@@ -422,28 +423,20 @@ def _feature_columns(encoded_table: object, features: Sequence[str]) -> Iterator
     """Each feature's values as a contiguous float64 array, customers in customer order
     (:data:`tables.CUSTOMER_ORDER`, the order of every numeric step), one feature at a time.
 
-    The table is read one feature at a time, unsorted, with its customer order, and each
-    feature is put in that order by one permutation (computed at the first feature and kept
-    while the rows come back in the same order). A sum over the values (the means) therefore
-    adds them in customer order whatever the table's row order, and at most two columns are
-    held at once: at 10M customers the fetch of every feature sorted in DuckDB held the
-    sort's buffers and all 14 columns (about 3 GiB above the process). A Spark DataFrame is
-    collected once, sorted, as before.
+    A DuckDB relation is read one feature at a time (:func:`tables.columns_in_order`): a sum
+    over the values (the means) adds them in customer order whatever the table's row order,
+    and at most two columns are held at once, where the fetch of every feature sorted in
+    DuckDB held the sort's buffers and all 14 columns (at 10M customers about 3 GiB above the
+    process). Other tables (pandas, Spark) are fetched once, sorted.
     """
     order = customer_order_column(encoded_table)
-    if is_spark_frame(encoded_table):
-        fetched = fetch_columns(encoded_table, features, order)
-        for feature in features:
-            yield np.ascontiguousarray(fetched[feature], dtype=np.float64)
+    if is_duckdb_relation(encoded_table):
+        for values in columns_in_order(encoded_table, features, order):
+            yield np.ascontiguousarray(values, dtype=np.float64)
         return
-    keys = permutation = None
+    fetched = fetch_columns(encoded_table, features, order)
     for feature in features:
-        fetched = fetch_columns_unsorted(encoded_table, [order, feature])
-        if keys is None or not np.array_equal(fetched[order], keys):
-            keys = fetched[order]
-            permutation = np.argsort(keys, kind="stable")
-        yield np.ascontiguousarray(fetched[feature][permutation], dtype=np.float64)
-        del fetched
+        yield np.ascontiguousarray(fetched[feature], dtype=np.float64)
 
 
 def feature_bins(encoded_table: object, run_table: object, features: Sequence[str]) -> object:
