@@ -88,6 +88,23 @@ def test_rows_arrive_in_key_order_whatever_the_input_order():
     assert fit_a["inertia"].iloc[0] == fit_b["inertia"].iloc[0]
 
 
+def test_assignments_of_a_duckdb_table_stored_out_of_order_come_in_customer_order():
+    """On DuckDB the features are read a column at a time in customer order: a table stored
+    in another row order gives the rows, labels and distances of the frame path."""
+    features, _ = _blobs()
+    features = features.assign(customer_order=features["customer_id"])
+    _, _, fit, expected, _ = _run(features)
+    connection = duckdb.connect()
+    connection.register("frame", features.sample(frac=1.0, random_state=2))
+    connection.execute("create table features as select * from frame")
+    assigned = pipeline.kmeans_assignments(connection.table("features"), fit, FEATURES)
+    assert assigned["customer_order"].tolist() == sorted(features["customer_order"])
+    pd.testing.assert_frame_equal(
+        assigned.reset_index(drop=True),
+        expected.sort_values("customer_order").reset_index(drop=True),
+    )
+
+
 def test_too_few_customers_names_the_source_and_numbers():
     features, _ = _blobs(sizes=(2, 2, 1))
     with pytest.raises(
