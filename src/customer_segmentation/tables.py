@@ -111,23 +111,29 @@ def fetch_columns(table: object, columns: Sequence[str], order_by: str) -> dict[
     columns : sequence of str
         Columns to fetch (case-insensitive on DuckDB).
     order_by : str
-        A unique key; the rows come back in its order so results are repeatable.
+        A unique key; the rows come back in its order so results are repeatable. On a DuckDB
+        relation an integer key (:data:`CUSTOMER_ORDER`, a segment or leaf id) is sorted in
+        numpy, a column at a time (:func:`columns_in_order`), not by DuckDB: the same rows
+        in the same order without the sort's buffers (see :func:`fetch_matrix`).
 
     Returns
     -------
     dict of str to numpy.ndarray
     """
-    return _fetch(_ordered(table, order_by), list(dict.fromkeys([order_by, *columns])))
+    wanted = list(dict.fromkeys([order_by, *columns]))
+    if is_duckdb_relation(table) and _is_integer_column(table, order_by):
+        return dict(zip(wanted, columns_in_order(table, wanted, order_by), strict=True))
+    return _fetch(_ordered(table, order_by), wanted)
 
 
 def fetch_columns_unsorted(table: object, columns: Sequence[str]) -> dict[str, np.ndarray]:
     """:func:`fetch_columns` without the sort: rows in whatever order the table yields them.
 
-    Only for per-row work whose every output row depends on its input row alone (labelling
-    customers with fixed centres), where the order cannot change a value, or for a caller
-    that puts the rows in order itself (by a permutation of a key fetched with them). At 10 million
-    customers a fetch of 16 columns sorted by ``customer_id`` took 6.2 s and peaked at
-    4.36 GiB, unsorted 1.1 s and 3.08 GiB.
+    Only for work whose every output row depends on its input row alone, where the order
+    cannot change a value, or for a caller that puts the rows in order itself by a key
+    fetched with them (:func:`columns_in_order`, ``versioning.customer_deviations``). At 10
+    million customers a fetch of 16 columns sorted by ``customer_id`` took 6.2 s and peaked
+    at 4.36 GiB, unsorted 1.1 s and 3.08 GiB.
     """
     return _fetch(table, list(dict.fromkeys(columns)))
 
@@ -180,10 +186,9 @@ def fetch_matrix(
     keys : numpy.ndarray of shape (n,)
     X : numpy.ndarray of shape (n, len(columns)), float64
     """
-    wanted = [*([key] if key else []), *columns]
     if is_duckdb_relation(table) and _is_integer_column(table, order_by):
         return _fetch_matrix_by_column(table, columns, order_by, key or order_by)
-    fetched = fetch_columns(table, wanted, order_by)
+    fetched = fetch_columns(table, [*([key] if key else []), *columns], order_by)
     keys = np.asarray(fetched[key or order_by])
     return keys, stack_columns([fetched[column] for column in columns])
 
