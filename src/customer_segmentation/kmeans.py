@@ -53,6 +53,7 @@ of that form is evaluated, so nearest-centre scoring in SQL reproduces the label
 
 from __future__ import annotations
 
+import functools
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -432,6 +433,10 @@ class _LloydData:
     Lloyd routines with them, so a run returns exactly what the estimator would (a test
     compares them bit for bit). Those two routines are private to scikit-learn: when a
     version lacks them, :meth:`run` falls back to the estimator itself.
+
+    The tolerance and the squared norms are computed at their first use: the full-data
+    refinement of the large-n strategy (given centres, ``tol=0``) needs neither, and on 10
+    million customers the variance alone allocates a second copy of ``X`` (1 GB).
     """
 
     def __init__(self, X: np.ndarray):
@@ -439,12 +444,21 @@ class _LloydData:
         if _SKLEARN_LLOYD is None:
             return
         centered = np.array(X, dtype=np.float64, order="C", copy=True)
-        self.mean_variance = np.mean(np.var(centered, axis=0))
         self.mean = centered.mean(axis=0)
         centered -= self.mean
         self.centered = centered
-        self.squared_norms = row_norms(centered, squared=True)
         self.sample_weight = np.ones(centered.shape[0], dtype=np.float64)
+
+    @functools.cached_property
+    def mean_variance(self) -> float:
+        """The mean column variance of ``X``, as ``KMeans`` computes it for its tolerance (on
+        the C-ordered float64 rows before centring; no copy when ``X`` already is one)."""
+        return np.mean(np.var(np.asarray(self.X, dtype=np.float64, order="C"), axis=0))
+
+    @functools.cached_property
+    def squared_norms(self) -> np.ndarray:
+        """Squared norms of the centred rows (k-means++ draws with them)."""
+        return row_norms(self.centered, squared=True)
 
     def run(self, n_clusters: int, init, *, seed: int, max_iter: int, tol: float) -> _LloydRun:
         """Lloyd from ``init`` (``"k-means++"`` drawn with ``seed``, or an array of centres)."""
