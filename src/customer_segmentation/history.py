@@ -596,15 +596,41 @@ def top_deviations(
     customers x 14 features).
     """
     Z = np.asarray(Z, dtype=np.float64)
+    return _top_deviations_in_blocks(
+        Z.shape, lambda start, stop: Z[start:stop], centers, labels_index, n_top
+    )
+
+
+def top_deviations_columns(
+    columns: Sequence[np.ndarray], centers: np.ndarray, labels_index: np.ndarray, n_top: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`top_deviations` of the matrix whose column ``f`` is ``columns[f]`` (equal-length
+    1-D arrays), bit for bit, without building that matrix: each block of rows is stacked
+    from the columns' slices (at 10 million customers x 14 features the matrix is 1.1 GB)."""
+    columns = [np.asarray(column, dtype=np.float64) for column in columns]
+    lengths = {column.shape for column in columns}
+    if len(lengths) != 1:
+        raise ValueError(f"columns of different shapes: {sorted(lengths)}")
+    return _top_deviations_in_blocks(
+        (columns[0].shape[0], len(columns)),
+        lambda start, stop: np.column_stack([column[start:stop] for column in columns]),
+        centers,
+        labels_index,
+        n_top,
+    )
+
+
+def _top_deviations_in_blocks(shape, block_of, centers, labels_index, n_top):
+    """The work of :func:`top_deviations`: ``block_of(start, stop)`` gives rows start:stop."""
     centers = np.asarray(centers, dtype=np.float64)
     labels_index = np.asarray(labels_index)
-    n_rows, n_features = Z.shape
+    n_rows, n_features = shape
     n_top = min(n_top, n_features)
     positions = np.empty((n_rows, n_top), dtype=np.int64)
     deviations = np.empty((n_rows, n_top), dtype=np.float64)
     for start in range(0, n_rows, _DEVIATION_BLOCK_ROWS):
         stop = min(start + _DEVIATION_BLOCK_ROWS, n_rows)
-        deviation = Z[start:stop] - centers[labels_index[start:stop]]
+        deviation = block_of(start, stop) - centers[labels_index[start:stop]]
         order = np.argsort(-np.abs(deviation), axis=1, kind="stable")[:, :n_top]
         positions[start:stop] = order
         deviations[start:stop] = np.take_along_axis(deviation, order, axis=1)

@@ -25,7 +25,6 @@ from customer_segmentation.tables import (
     fetch_matrix,
     is_duckdb_relation,
     is_spark_frame,
-    stack_columns,
     to_pandas,
 )
 
@@ -592,31 +591,35 @@ def vocabulary(channels_table: object | None, regions_table: object | None) -> d
     return names
 
 
-def _joined_deviation_input(
+def _deviation_input_in_duckdb(
     features_table: object, assignments_table: object, features: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Customer ids, k-means segment ids and the feature matrix, joined in DuckDB, in customer
-    order (:data:`tables.CUSTOMER_ORDER`).
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Customer ids, k-means segment ids and the feature columns, in customer order
+    (:data:`tables.CUSTOMER_ORDER`), from two DuckDB relations.
 
-    One join and one unsorted fetch, then one argsort of the customer order, where two
-    fetches each sorted by customer_id in DuckDB held the sorts' buffers (at 10M customers
-    the model peaked at 5.2 GiB). The two tables must hold the same customers: the join
-    would drop a customer missing from either, so the counts are checked first.
+    The segment ids are paired with the customers by a join in DuckDB on customer_id (any
+    key type), fetched unsorted with the customer order (two integer columns) and put in
+    order by a numpy argsort; the ids and features come a column at a time in that order
+    (:func:`tables.columns_in_order`). Neither DuckDB's sort nor a ``(n, p)`` copy is made:
+    at 10 million customers one fetch of the whole join, then the matrix, raised the model
+    by 3.5 GiB. The two tables must hold the same customers: the join would drop a
+    customer missing from either, so the counts are checked first.
     """
     order = customer_order_column(features_table)
     n_features, n_assigned = count_rows(features_table), count_rows(assignments_table)
-    joined = features_table.select(*dict.fromkeys(["customer_id", order, *features])).join(
+    joined = features_table.select("customer_id", order).join(
         assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
     )
-    fetched = fetch_columns_unsorted(joined, ["customer_id", order, "kmeans_segment_id", *features])
-    if not n_features == n_assigned == fetched["customer_id"].shape[0]:
+    segments = fetch_columns_unsorted(joined, [order, "kmeans_segment_id"])
+    if not n_features == n_assigned == segments[order].shape[0]:
         raise ValueError(
             f"customer_deviations: {n_features:,} customers have features, {n_assigned:,} a "
-            f"k-means segment and {fetched['customer_id'].shape[0]:,} both; they must be the same"
+            f"k-means segment and {segments[order].shape[0]:,} both; they must be the same"
         )
-    in_order = np.argsort(fetched[order], kind="stable")
-    matrix = stack_columns([fetched.pop(f)[in_order] for f in features])
-    return fetched["customer_id"][in_order], fetched["kmeans_segment_id"][in_order], matrix
+    labels = segments["kmeans_segment_id"][np.argsort(segments[order], kind="stable")]
+    del segments
+    customer_ids, *columns = columns_in_order(features_table, ["customer_id", *features], order)
+    return customer_ids, labels, columns
 
 
 def customer_deviations(
@@ -635,19 +638,23 @@ def customer_deviations(
     million customers' rows stay numeric (mart_customer_fit names them from a feature lookup).
     """
     started = time.perf_counter()
-    if is_duckdb_relation(features_table) and is_duckdb_relation(assignments_table):
-        customer_ids, labels, Z = _joined_deviation_input(
-            features_table, assignments_table, features
-        )
-    else:
-        customer_ids, Z = fetch_matrix(features_table, features, "customer_id")
-        fetched = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
-        labels = fetched["kmeans_segment_id"]
     fit_ids, centers = fetch_matrix(
         fit_table, ["center_" + f for f in features], "kmeans_segment_id"
     )
-    index = np.searchsorted(np.asarray(fit_ids, dtype=np.int64), labels)
-    positions, deviations = history.top_deviations(Z, centers, index, n_top)
+    fit_ids = np.asarray(fit_ids, dtype=np.int64)
+    if is_duckdb_relation(features_table) and is_duckdb_relation(assignments_table):
+        customer_ids, labels, columns = _deviation_input_in_duckdb(
+            features_table, assignments_table, features
+        )
+        index = np.searchsorted(fit_ids, labels)
+        positions, deviations = history.top_deviations_columns(columns, centers, index, n_top)
+        del columns
+    else:
+        customer_ids, Z = fetch_matrix(features_table, features, "customer_id")
+        fetched = fetch_columns(assignments_table, ["kmeans_segment_id"], "customer_id")
+        index = np.searchsorted(fit_ids, fetched["kmeans_segment_id"])
+        positions, deviations = history.top_deviations(Z, centers, index, n_top)
+        del Z
     frame = pd.DataFrame({"customer_id": customer_ids})
     for rank in range(n_top):
         # Fewer features than n_top: the ranks beyond them are null (same columns always).

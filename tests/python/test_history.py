@@ -395,6 +395,25 @@ def test_top_deviations_in_blocks_equal_the_whole_matrix_at_once(monkeypatch):
     np.testing.assert_array_equal(deviations, np.take_along_axis(deviation, expected, axis=1))
 
 
+def test_top_deviations_of_columns_equal_those_of_the_matrix_bit_for_bit(monkeypatch):
+    """The DuckDB path ranks the features from the fetched columns, never building the
+    matrix: block for block it must give the matrix's positions and deviations exactly."""
+    rng = np.random.default_rng(5)
+    Z = rng.normal(size=(103, 5)) * rng.uniform(0.1, 1e3, size=5)
+    Z[:20, 2:] = 1.0  # ties: the earlier feature first, in either path
+    centers = rng.normal(size=(3, 5))
+    centers[:, 2:] = 0.0
+    labels = rng.integers(0, 3, size=103)
+    monkeypatch.setattr(history, "_DEVIATION_BLOCK_ROWS", 16)  # 7 blocks, the last short
+    expected = history.top_deviations(Z, centers, labels, n_top=3)
+    columns = [np.ascontiguousarray(Z[:, f]) for f in range(5)]
+    got = history.top_deviations_columns(columns, centers, labels, n_top=3)
+    for want, have in zip(expected, got, strict=True):
+        assert want.dtype == have.dtype and np.array_equal(want, have)
+    with pytest.raises(ValueError, match="columns of different shapes"):
+        history.top_deviations_columns([columns[0], columns[1][:-1]], centers, labels)
+
+
 def test_feature_bins_and_drift_read_each_feature_in_customer_order_whatever_the_row_order():
     """The means of the bins and of the drift are sums in customer order, whatever order the
     table's rows come in (the features are fetched unsorted, one at a time, and put in order):
