@@ -304,6 +304,19 @@ def _file_cases(tmp: Path) -> dict[str, tuple[dict, str | None]]:
             database="vars",
             segmentation_features=features,
         )
+    # DuckDB's memory limit comes from the environment (profiles.yml): a value DuckDB could
+    # not use is named before anything runs; a share of RAM is a size too.
+    for name, limit, expected in [
+        (
+            "memory limit not a size",
+            "banana",
+            "DBT_DUCKDB_MEMORY_LIMIT=banana is not a memory size such as 2GiB, 4GB or 25%",
+        ),
+        ("memory limit zero", "0GB", "DBT_DUCKDB_MEMORY_LIMIT=0GB is not a memory size"),
+        ("memory limit share of RAM", "25%", None),
+    ]:
+        run_cleaning(name, small, expected, ["int_segmentation_settings"], database="vars")
+        cases[name][0]["env"] = {"DBT_DUCKDB_MEMORY_LIMIT": limit}
     return cases
 
 
@@ -403,6 +416,9 @@ FILE_CASES = [
     "unknown feature",
     "no features",
     "duplicate feature",
+    "memory limit not a size",
+    "memory limit zero",
+    "memory limit share of RAM",
 ]
 
 
