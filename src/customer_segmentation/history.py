@@ -608,6 +608,8 @@ def top_deviations_columns(
     1-D arrays), bit for bit, without building that matrix: each block of rows is stacked
     from the columns' slices (at 10 million customers x 14 features the matrix is 1.1 GB)."""
     columns = [np.asarray(column, dtype=np.float64) for column in columns]
+    if not columns:
+        raise ValueError("no feature columns to rank")
     lengths = {column.shape for column in columns}
     if len(lengths) != 1:
         raise ValueError(f"columns of different shapes: {sorted(lengths)}")

@@ -607,7 +607,7 @@ def _deviation_input_in_duckdb(
     """
     order = customer_order_column(features_table)
     n_features, n_assigned = count_rows(features_table), count_rows(assignments_table)
-    joined = features_table.select("customer_id", order).join(
+    joined = features_table.select(*dict.fromkeys(["customer_id", order])).join(
         assignments_table.select("customer_id", "kmeans_segment_id"), "customer_id"
     )
     segments = fetch_columns_unsorted(joined, [order, "kmeans_segment_id"])

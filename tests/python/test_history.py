@@ -412,6 +412,8 @@ def test_top_deviations_of_columns_equal_those_of_the_matrix_bit_for_bit(monkeyp
         assert want.dtype == have.dtype and np.array_equal(want, have)
     with pytest.raises(ValueError, match="columns of different shapes"):
         history.top_deviations_columns([columns[0], columns[1][:-1]], centers, labels)
+    with pytest.raises(ValueError, match="no feature columns"):
+        history.top_deviations_columns([], centers, labels)
 
 
 def test_feature_bins_and_drift_read_each_feature_in_customer_order_whatever_the_row_order():
@@ -518,6 +520,15 @@ def test_customer_deviations_joined_in_duckdb_equal_the_frames_and_name_missing_
     by_id = frames.set_index("customer_id").loc[joined["customer_id"]].reset_index()
     pd.testing.assert_frame_equal(joined, by_id, check_dtype=False)
     assert joined["customer_id"].tolist() == scaled["customer_id"].tolist()  # customer order
+    # A table without the customer order (made by hand): the customers in customer_id order.
+    connection.execute("create table unordered as select * exclude (customer_order) from scaled")
+    by_key = versioning.customer_deviations(
+        connection.table("unordered"),
+        connection.table("fit"),
+        connection.table("assignments"),
+        features,
+    )
+    pd.testing.assert_frame_equal(by_key, frames, check_dtype=False)
     connection.execute("delete from assignments where customer_id = 'C0007'")
     with pytest.raises(ValueError, match="300 customers have features, 299 a k-means segment"):
         versioning.customer_deviations(
