@@ -107,6 +107,13 @@ def _shared_dir(tmp_path_factory, name: str) -> Path:
     return shared
 
 
+def copy_database(source: Path | str, target: Path | str) -> None:
+    """Copy a DuckDB file and, when there is one, its write-ahead log (``<file>.wal``)."""
+    for suffix in ["", ".wal"]:
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+
+
 @pytest.fixture(scope="session")
 def embedded_build(tmp_path_factory) -> DbtResult:
     """One full `dbt build` of the embedded data, shared by the tests that read its marts.
@@ -129,9 +136,7 @@ def embedded_build(tmp_path_factory) -> DbtResult:
     output = (shared / "output.txt").read_text()
     assert returncode == 0, output[-5000:]
     work_dir = tmp_path_factory.mktemp("embedded")
-    for name in ["segments.duckdb", "segments.duckdb.wal"]:
-        if (shared / name).exists():
-            shutil.copy(shared / name, work_dir / name)
+    copy_database(shared / "segments.duckdb", work_dir / "segments.duckdb")
     shutil.copytree(shared / "target", work_dir / "target")
     return DbtResult(returncode, output, work_dir / "segments.duckdb")
 

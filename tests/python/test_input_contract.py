@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_ROOT, SEED_CSV
+from conftest import PROJECT_ROOT, SEED_CSV, copy_database
 
 pytestmark = pytest.mark.integration
 
@@ -413,10 +413,7 @@ def built(tmp_path_factory, embedded_build):
     # The hostile cases start from a copy of the default build, seeds loaded, to show the seed
     # they try to drop survives (a copy costs no `dbt seed` command of its own).
     for name in ["hostile_column", "hostile_table"]:
-        for suffix in ["", ".wal"]:
-            built_file = Path(f"{embedded_build.database}{suffix}")
-            if built_file.exists():
-                shutil.copy(built_file, f"{cases[name]['database']}{suffix}")
+        copy_database(embedded_build.database, cases[name]["database"])
     order = list(cases)
     spec = tmp / "spec.json"
     spec.write_text(json.dumps([cases[name] for name in order]))

@@ -8,12 +8,10 @@ continues that history instead of starting a new one beside it.
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import duckdb
 
-from conftest import PROJECT_ROOT, run_dbt
+from conftest import PROJECT_ROOT, copy_database, run_dbt
 
 MACRO = PROJECT_ROOT / "macros" / "segmentation_history.sql"
 RENAMES_DOC = PROJECT_ROOT / "docs" / "renames.md"
@@ -73,10 +71,7 @@ def test_an_old_warehouse_keeps_its_history_under_the_new_names_and_a_rerun_is_a
     renames = _hook_renames()
     # The warehouse starts as a copy of the session's default build (its history included).
     database = tmp_path / "warehouse.duckdb"
-    for suffix in ["", ".wal"]:
-        built = Path(f"{embedded_build.database}{suffix}")
-        if built.exists():
-            shutil.copy(built, f"{database}{suffix}")
+    copy_database(embedded_build.database, database)
 
     # Make it a warehouse of before the renames, with an earlier snapshot in its history.
     with duckdb.connect(str(database)) as connection:
